@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make book   set up (first time) and build the HTML textbook into _build/html
+#   make test   set up (first time) and run every test
+# Set-up is a virtual environment in .venv with the package installed editable.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test setup clean-book bench
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $(STAMP)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean-book:
+	rm -rf _build

@@ -1,0 +1,68 @@
+"""Argument checks whose errors teach: each names the argument, what was
+expected, and what was given."""
+
+import numbers
+
+import numpy as np
+
+
+def as_float_array(x, name, where=""):
+    """Return ``x`` as a floating NumPy array (ints become float64)."""
+    try:
+        arr = np.asarray(x)
+    except Exception as err:  # ragged lists and the like
+        raise TypeError(f"{where}argument {name!r} must be array-like, got {type(x).__name__}") from err
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{where}argument {name!r} must hold numbers, got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def check_ndim(arr, name, ndim, where="", meaning=""):
+    """Fail unless ``arr.ndim == ndim``; ``meaning`` describes the axes, e.g. '(batch, features)'."""
+    if arr.ndim != ndim:
+        axes = f" {meaning}" if meaning else ""
+        raise ValueError(
+            f"{where}argument {name!r} must be a {ndim}-D array{axes}, "
+            f"got {arr.ndim}-D with shape {arr.shape}"
+        )
+
+
+def check_same_shape(a, b, name_a, name_b, where=""):
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{where}{name_a!r} and {name_b!r} must have the same shape (no broadcasting), "
+            f"got {a.shape} and {b.shape}"
+        )
+
+
+def check_positive_int(value, name, where=""):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{where}argument {name!r} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_number(value, name, where="", low=None, high=None, low_open=False, high_open=False):
+    """Fail unless ``value`` is a real number within [low, high] (ends open if asked)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{where}argument {name!r} must be a finite number, got {value!r}")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        lo = "(" if low_open or low is None else "["
+        hi = ")" if high_open or high is None else "]"
+        span = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
+        raise ValueError(f"{where}argument {name!r} must lie in {span}, got {value!r}")
+    return float(value)
+
+
+def lookup(name, table, what):
+    """Find ``name`` (case-insensitive) in ``table``; unknown names list the known ones."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a name (str) or an object, got {type(name).__name__}")
+    key = name.lower()
+    if key not in table:
+        known = ", ".join(repr(k) for k in table)
+        raise ValueError(f"unknown {what} {name!r}; known: {known}")
+    return table[key]
