@@ -8,6 +8,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# The engine multiplies small matrices: one BLAS thread per process is faster on this
+# kind of machine than several fighting over two cores (and notebooks, kernels and test
+# processes run side by side).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
 .PHONY: book test setup clean-book bench
 
 book: $(STAMP)

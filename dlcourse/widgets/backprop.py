@@ -219,8 +219,7 @@ def slots(tr):
     ``"E"``, and ``"grad:w1"`` ... ``"grad:w8"``.
     """
     out = {"E": (f"E = {tr['E']:.4f}", 5)}
-    for j, (unit, net, out_, delta) in enumerate(
-            (("h", "z1", "h", "delta_h"), ("o", "z2", "o", "delta_o"))):
+    for unit, net, out_, delta in (("h", "z1", "h", "delta_h"), ("o", "z2", "o", "delta_o")):
         for k in range(2):
             node = f"{unit}{k + 1}"
             shown = {"h1": 1, "h2": 2, "o1": 3, "o2": 4}[node]

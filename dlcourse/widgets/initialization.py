@@ -131,7 +131,7 @@ class InitExplorer(Explorer):
         hax, gax = axes[0, 0], axes[0, 1]
         self.fig, self.hax, self.gax = fig, hax, gax
         self.ridges = []
-        for i in range(MAX_DEPTH):
+        for _ in range(MAX_DEPTH):
             ridge = hax.stairs(np.zeros(BINS), np.linspace(0, 1, BINS + 1), baseline=0.0,
                                fill=True, facecolor=PALETTE["sky"], edgecolor=PALETTE["blue"],
                                lw=1.0)
