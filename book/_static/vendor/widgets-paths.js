@@ -26,3 +26,28 @@
   });
   window.__jupyter_widgets_assets_path__ = base;
 })();
+
+/*
+ * html-manager 1.0.x typesets widget labels through MathJax 2's MathJax.Hub.Queue; the book
+ * loads MathJax 3, which has no Hub (jupyter-widgets/ipywidgets#3829), so every widget label
+ * raised "Cannot read properties of undefined (reading 'Queue')" and $...$ in labels and
+ * HTMLMath widgets stayed raw. This small bridge forwards those calls to MathJax 3.
+ */
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var mj = window.MathJax;
+  if (!mj || mj.Hub) {
+    return;
+  }
+  mj.Hub = {
+    Queue: function (cmd) {
+      var el = cmd && cmd[2];
+      if (!el || !mj.startup) {
+        return;
+      }
+      mj.startup.promise
+        .then(function () { return mj.typesetPromise([el]); })
+        .catch(function () {});
+    },
+  };
+});
