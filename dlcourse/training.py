@@ -227,8 +227,14 @@ class Trainable:
             shape = None if shape is None else layer.output_shape(shape)
             count = layer.num_params()
             total += count
-            rows.append((repr(layer), shape, count))
+            rows.append((_one_line(repr(layer)), shape, count))
         return Summary(rows, total)
+
+
+def _one_line(text, width=48):
+    """A layer's repr on one line, shortened to ``width`` characters for the summary table."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _progress(epochs, verbose):
