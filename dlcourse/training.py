@@ -231,10 +231,9 @@ class Trainable:
         return Summary(rows, total)
 
 
-def _one_line(text, width=48):
-    """A layer's repr on one line, shortened to ``width`` characters for the summary table."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 3] + "..."
+def _one_line(text):
+    """A layer's repr on one line (a nested Sequential prints over several)."""
+    return " ".join(text.split())
 
 
 def _progress(epochs, verbose):
