@@ -7,8 +7,9 @@ submitted/ autograded/ feedback/ gradebook.db   working state, ignored by git
 Every path is derived from this file's own location, so the course works from any working
 directory: `dlcourse-course --course /path/to/course ...`, or nbgrader's own commands with
 `--CourseDirectory.root=/path/to/course` (nbgrader then reads this file from that folder; it
-has no `--config` option, and without either it looks only in the working directory). The instructor's commands are in INSTRUCTORS.md; how to write an
-assignment is in solutions/README.md.
+has no `--config` option, and without either it looks only in the working directory).
+The instructor's commands are in INSTRUCTORS.md; how to write an assignment is in
+solutions/README.md.
 """
 
 import os
@@ -46,10 +47,22 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Per-cell time limit while autograding, in seconds: runaway code cannot stall grading. After
 # the limit the kernel is interrupted, the cell records CellTimeoutError, and grading goes on
-# with the next cell. (tests/test_grading.py checks that this setting takes effect, through
+# with the next cell; a cell that ignores the interrupt is taken out and the notebook run again
+# in a fresh kernel. (tests/test_grading.py checks that this setting takes effect, through
 # the environment variable, which exists for that test and for unusually slow machines.)
 c.Execute.timeout = int(os.environ.get("DLCOURSE_CELL_TIMEOUT", "30"))
 c.Execute.interrupt_on_timeout = True
+
+# Safe autograding (`dlcourse-course autograde`; INSTRUCTORS.md, "Grading safely"): each
+# submission runs in a worker process and a kernel of its own, `jobs` at a time (0: one per
+# core), with these limits. Use dlcourse-course autograde, not `nbgrader autograde`, which
+# has none of them.
+c.DlCourse.jobs = 0
+c.DlCourse.kernel_memory_mb = 2048       # address space of one kernel (a memory bomb stops here)
+c.DlCourse.output_limit_kb = 200         # what one cell may print while graded
+c.DlCourse.submission_timeout = 600      # wall clock for one submission, restarts included
+c.DlCourse.sandbox_uid_base = 64500      # as root: kernels run as uid/gid 64500 + worker slot
+c.DlCourse.kernel_python = ""            # "": found automatically (see INSTRUCTORS.md)
 
 # Feedback shows the score and each failed check's message and hint, never a hidden test:
 # HideHiddenTests removes their source and the tracebacks that quote it.

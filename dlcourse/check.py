@@ -61,6 +61,10 @@ _array2string = np.array2string
 _errstate = np.errstate
 _dtype = np.dtype
 
+# Set by the grading kernel (dlcourse.sandbox.guard): refuses a function that is the course's
+# reference implementation. None outside grading.
+_refuse_reference = None
+
 # Exact types accepted as "a real number" (bool is not a number here).
 _REAL_SCALARS = frozenset(
     [int, float]
@@ -155,6 +159,8 @@ def _call(fn, args, kwargs, may_modify_inputs):
         raise CheckFailed(f"expected a function to call, got {_fmt(fn)}: did a later cell "
                           "give its name to something else?")
     label = _label(fn, args, kwargs)
+    if _refuse_reference is not None:
+        _refuse_reference(fn, label)
     snapshots = [(i, a.copy()) for i, a in enumerate(args) if type(a) is _ndarray]
     try:
         result = fn(*args, **kwargs)
@@ -469,3 +475,70 @@ def check_true(condition, *, name, hint=None):
               hint)
     if not bool(condition):
         _fail(name, "does not hold", hint)
+
+
+# ---------------------------------------------------------------- floating-point warnings
+
+def call_quietly(fn, *args, hint=None, **kwargs):
+    """Like :func:`call`, but a NumPy floating-point warning inside ``fn`` fails the check.
+
+    Overflow (``np.exp(1000.0)``), an invalid operation (``0 / 0``, ``inf - inf``) or a
+    division by zero, which NumPy reports only as a ``RuntimeWarning`` while the returned
+    values may still look right, raises :class:`CheckFailed` naming the warning, with
+    ``hint`` (keyword-only, so ``fn`` cannot take an argument named ``hint``). Underflow
+    (``np.exp(-1000.0)`` is 0.0) is allowed. Use it where a task promises a stable
+    computation, e.g. a sigmoid that must not overflow at x = -1000.
+    """
+    import functools
+    import warnings
+
+    if not callable(fn):
+        return _call(fn, args, kwargs, may_modify_inputs=False)
+    label = _label(fn, args, kwargs)
+
+    @functools.wraps(fn)
+    def guarded(*a, **k):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                with _errstate(over="raise", invalid="raise", divide="raise"):
+                    result = fn(*a, **k)
+            except FloatingPointError as err:
+                _fail(label, f'NumPy reported "{err}" while computing it (shown as a '
+                      "RuntimeWarning when you run it yourself), even if the values it returns "
+                      "look right", hint)
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning):
+                _fail(label, f'it gave the warning "{w.message}"', hint)
+        return result
+
+    return _call(guarded, args, kwargs, may_modify_inputs=False)
+
+
+__all__ += ["call_quietly"]
+
+
+# ---------------------------------------------------------------- answers chosen from a list
+
+def check_choice(got, options, *, name, hint=None, reveal=True):
+    """Check that ``got`` is one of the strings ``options``; return it as spelled in ``options``.
+
+    Case and surrounding spaces are ignored (``" ReLU"`` matches ``"relu"``). ``None`` (the
+    starting value of an answer variable) raises :class:`NotAttempted`. Use it for answers
+    picked from a list, such as an activation or a loss by name; then compare the returned
+    string with :func:`check_equal`. ``reveal=False`` leaves the options out of the message.
+    """
+    if got is None:
+        _fail(name, "not attempted yet: it is still None", "set it to your answer and run its "
+              "cell again.", exc=NotAttempted)
+    wanted = f"one of {', '.join(repr(o) for o in options)}" if reveal else "one of the options"
+    if type(got) is not str:
+        _fail(name, f"expected a str, {wanted}, got {_fmt(got)}", hint)
+    key = got.strip().lower()
+    for option in options:
+        if option.lower() == key:
+            return option
+    _fail(name, f"expected {wanted}, got {_fmt(got)}", hint)
+
+
+__all__ += ["check_choice"]

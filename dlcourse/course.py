@@ -8,7 +8,7 @@ student versions generated from them (committed), and ``submitted/``, ``autograd
 ======================================  =====================================================
 ``dlcourse-course release A | --all``    regenerate ``exercises/A`` from ``solutions/A``
 ``dlcourse-course collect A PATH``       copy submissions (a folder or a .zip) into submitted/
-``dlcourse-course autograde A``          grade every submission of A, print a table
+``dlcourse-course autograde A``          grade every submission of A safely, print a summary
 ``dlcourse-course feedback A``           HTML feedback in feedback/, hidden tests removed
 ``dlcourse-course export``               grades of everyone to grades.csv
 ``dlcourse-course check-sync``           exit 1 if exercises/ drifted from solutions/
@@ -17,8 +17,10 @@ student versions generated from them (committed), and ``submitted/``, ``autograd
 Every command finds the course from ``--course DIR``, else ``$DLCOURSE_COURSE_DIR``, else the
 nearest folder at or above the working directory that holds ``nbgrader_config.py``. nbgrader
 runs in this process through its Python API (about twice as fast as its command line).
-Each function below is also the Python entry point of its command; :func:`autograde` is the
-one place where a submission is executed, so stricter sandboxing can wrap it.
+Each function below is also the Python entry point of its command. :func:`autograde` is the
+one place where a submission is executed: it grades through :mod:`dlcourse.sandbox` (rebuilt
+from the release, scanned, run in parallel worker processes with limits and, as root, a
+separate user; only this process writes the gradebook).
 """
 
 import argparse
@@ -37,7 +39,7 @@ from pathlib import Path
 
 try:
     from nbconvert.preprocessors import Preprocessor
-    from traitlets import Bool, List, Unicode
+    from traitlets import Bool, Integer, List, Unicode
     from traitlets.config import Configurable
     from traitlets.config.loader import PyFileConfigLoader
 except ImportError as err:  # the course tools are an optional part of the package
@@ -60,6 +62,19 @@ class DlCourse(Configurable):
     assignments = List(
         Unicode(), help="The assignments in course order, one per chapter ('01-perceptron', ...)."
     ).tag(config=True)
+
+    # Safe autograding (dlcourse.sandbox; INSTRUCTORS.md, "Grading safely").
+    jobs = Integer(0, help="Submissions graded at the same time; 0: one per core.").tag(config=True)
+    kernel_memory_mb = Integer(2048, help="Address space of a grading kernel, in MB.").tag(config=True)
+    output_limit_kb = Integer(200, help="What one cell may print while graded, in kB.").tag(config=True)
+    submission_timeout = Integer(
+        600, help="Wall-clock seconds for one submission, restarts included.").tag(config=True)
+    sandbox_uid_base = Integer(
+        64500, help="When grading as root, kernels run as uid/gid uid_base + worker slot (no "
+        "account needed); -1 keeps the grader's own user.").tag(config=True)
+    kernel_python = Unicode(
+        "", help="Python for grading kernels; empty: the grader's own, else the system's "
+        "python3.X if the sandbox user cannot run the grader's.").tag(config=True)
 
 
 class HideHiddenTests(Preprocessor):
@@ -357,6 +372,31 @@ class Grade:
     lost: list = dataclasses.field(default_factory=list)  # grade ids that lost points
     seconds: float = 0.0
     error: str = ""             # why the submission could not be graded, if it could not
+    flags: list = dataclasses.field(default_factory=list)   # {"code", "reason", "cell", "eye"}
+    zeroed: dict = dataclasses.field(default_factory=dict)  # {check grade_id: why it scored 0}
+
+    @property
+    def needs_review(self):
+        """True when the instructor should look at this submission."""
+        return bool(self.error) or any(f.get("eye") for f in self.flags)
+
+
+@dataclasses.dataclass
+class Batch:
+    """What :func:`autograde` measured about the batch as a whole."""
+
+    submissions: int = 0
+    seconds: float = 0.0
+    workers: int = 1
+    sandboxed: bool = False     # kernels ran as separate unprivileged users
+
+    @property
+    def per_minute(self):
+        return 60.0 * self.submissions / self.seconds if self.seconds else 0.0
+
+
+#: The last batch graded in this process (read by the command's summary and the tests).
+last_batch = Batch()
 
 
 def submitted_students(root, assignment):
@@ -380,26 +420,220 @@ def _ensure_in_gradebook(root, assignment):
         release(root, assignment)
 
 
-def autograde(root, assignment, students=None, overrides=None):
-    """Execute and grade submissions; return a :class:`Grade` per student.
+def sandbox_settings(root, overrides=None, jobs=None):
+    """The limits of safe autograding, from nbgrader_config.py (and ``overrides``)."""
+    from nbgrader.preprocessors import Execute
 
-    Each cell runs under the per-cell time limit of the config (``c.Execute.timeout``); a
-    submission that cannot be graded gets ``error`` set and the others go on. ``overrides``
-    is a traitlets Config merged over the file's (e.g. a shorter timeout).
+    from dlcourse.sandbox.batch import Settings
+
+    config = load_config(root)
+    if overrides is not None:
+        config.merge(overrides)
+    dl = DlCourse(config=config)
+    return Settings(timeout=int(Execute(config=config).timeout or 30),
+                    jobs=dl.jobs if jobs is None else jobs, memory_mb=dl.kernel_memory_mb,
+                    output_kb=dl.output_limit_kb, submission_timeout=dl.submission_timeout,
+                    uid_base=dl.sandbox_uid_base, kernel_python=dl.kernel_python)
+
+
+def autograde(root, assignment, students=None, overrides=None, jobs=None):
+    """Grade submissions safely, ``jobs`` at a time; return a :class:`Grade` per student.
+
+    Each submission is rebuilt from the released notebook (only the answer cells are the
+    student's), scanned, and run in its own worker process and kernel with limits (per cell
+    ``c.Execute.timeout``; memory, output, a separate user when run as root); a cell that
+    hangs or kills the kernel is taken out and the notebook run again; only this process
+    writes the gradebook. Nothing a submission does stops the batch: a submission that
+    cannot be graded gets 0 with ``error`` or a flag saying why. ``overrides`` is a traitlets
+    Config merged over the file's. See :mod:`dlcourse.sandbox`.
     """
+    global last_batch
+    from dlcourse.sandbox import batch
+
     _ensure_in_gradebook(root, assignment)
+    settings = sandbox_settings(root, overrides, jobs)
     api = open_api(root, overrides)
-    grades = []
-    for student in students or submitted_students(root, assignment):
-        start = time.perf_counter()
-        with _quiet_gradebook():
-            result = api.autograde(assignment, student, force=True, create=True)
-        grade = _read_grade(api, assignment, student)
-        grade.seconds = time.perf_counter() - start
-        if not result.get("success"):
-            grade.error = (result.get("error") or result.get("log") or "failed").strip()
-        grades.append(grade)
-    return grades
+    students = list(students or submitted_students(root, assignment))
+    released = batch.released_notebooks(root, assignment)
+    started = time.perf_counter()
+    sandboxed = os.geteuid() == 0 and settings.uid_base >= 0
+    staging = batch.new_staging()
+    grades, locks = {}, []
+    try:
+        private = batch.private_paths(root, api.coursedir) + [str(staging)]
+        python, sites, uids = sys.executable, [], []
+        if sandboxed:
+            batch.harden(private, create=[
+                root / getattr(api.coursedir, f"{d}_directory") for d in ("autograded", "feedback")])
+            uids, locks = batch.reserve_uids(settings.uid_base, settings.workers)
+            try:
+                python, sites = batch.kernel_python(settings, uids[0])
+            except RuntimeError as err:
+                raise CourseError(str(err)) from None
+        elif settings.kernel_python:
+            python = settings.kernel_python
+        record_api = open_api(root, _recording_config(staging, overrides))
+
+        def base_settings(slot):
+            uid = uids[slot] if sandboxed else None
+            return {"uid": uid, "gid": uid, "kernel_python": python, "kernel_site_dirs": sites}
+
+        prepared = {}
+
+        def jobs_todo():
+            for student in students:
+                start = time.perf_counter()
+                try:
+                    prep = batch.prepare(root, api, assignment, student, released)
+                except Exception as err:  # noqa: BLE001 -- one submission never stops the batch
+                    grades[student] = Grade(student, error=f"could not be prepared: {err}",
+                                            seconds=time.perf_counter() - start)
+                    continue
+                prepared[student] = (prep, start)
+                runnable = [e for e in prep.notebooks if e["nb"] is not None]
+                if not runnable:  # nothing to run: every check scores 0 with the reason
+                    grades[student] = _record(root, api, record_api, assignment, prep, None, "",
+                                              settings, staging, start)
+                    continue
+                jobdir = staging / "jobs" / student
+                jobdir.mkdir(parents=True)
+                job = {"settings": _job_settings(settings, private, runnable),
+                       "notebooks": [{"name": e["name"], "nb": e["nb"], "neutralise": {
+                           str(k): v for k, v in e["neutralise"].items()}} for e in runnable]}
+                (jobdir / "job.json").write_text(json.dumps(job), encoding="utf-8")
+                yield student, str(jobdir)
+
+        def done(student, result, error, seconds):
+            prep, _ = prepared[student]
+            grades[student] = _record(root, api, record_api, assignment, prep, result, error,
+                                      settings, staging, time.perf_counter() - seconds)
+
+        batch.run_all(jobs_todo(), settings, done, base_settings)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        for lock in locks:
+            lock.close()
+    last_batch = Batch(len(students), time.perf_counter() - started,
+                       min(settings.workers, max(1, len(students))), sandboxed)
+    return [grades[s] for s in students]
+
+
+def _recording_config(staging, overrides):
+    """nbgrader autograde that records a notebook the sandbox already executed (no kernel)."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        DeduplicateIds,
+        IgnorePattern,
+        LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
+        SaveAutoGrades,
+    )
+    from traitlets.config import Config
+
+    cfg = Config()
+    if overrides is not None:
+        cfg.merge(overrides)
+    cfg.CourseDirectory.submitted_directory = str(staging / "submitted")
+    cfg.Autograde.sanitize_preprocessors = [DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                            CheckCellMetadata]
+    cfg.Autograde.autograde_preprocessors = [IgnorePattern, ClearMetadataPreprocessor,
+                                             LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                             CheckCellMetadata]
+    return cfg
+
+
+def _job_settings(settings, private, notebooks):
+    cells = max(sum(1 for c in e["nb"]["cells"] if c.get("cell_type") == "code")
+                for e in notebooks)
+    return {
+        "timeout": settings.timeout, "memory_bytes": settings.memory_mb * 2**20,
+        "cpu_seconds": (cells + 5) * settings.timeout * len(notebooks),
+        "fsize_bytes": 64 * 2**20, "nproc": 256, "output_bytes": settings.output_kb * 1000,
+        "private": private, "budget_seconds": settings.submission_timeout,
+        "max_attempts": 8, "worker_memory_bytes": 8 * 2**30,
+        "allowed_modules": sorted({m for e in notebooks for m in e.get("allowed_modules", [])}),
+        "scratch_parent": tempfile.gettempdir(),
+    }
+
+
+def _record(root, api, record_api, assignment, prep, result, error, settings, staging, start):
+    """Decide, write the graded notebooks through nbgrader, update the gradebook; a Grade."""
+    from dlcourse.sandbox import batch
+
+    flags = [f.as_dict() for f in prep.flags]
+    zeroed = {}
+    results = {n["name"]: n for n in (result or {}).get("notebooks", [])}
+    folder = staging / "submitted" / prep.student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    executed_nbs = {}
+    answer_reasons = {}
+    for entry in prep.notebooks:
+        name = entry["name"]
+        res = results.get(name)
+        if entry["nb"] is None:
+            why = next((f["reason"] for f in flags if f["code"].startswith("notebook_")),
+                       f"{name}.ipynb could not be read")
+            nb, z = batch.unreadable(entry, why)
+        elif res is None or res.get("nb") is None:
+            why = (res or {}).get("error") or error or "the grading process gave no result"
+            flags.append({"code": "not_graded", "cell": "", "eye": True,
+                          "reason": f"{name}.ipynb could not be graded: {why.splitlines()[0]}"})
+            nb, z = batch.unreadable({"sanitised_release": entry["nb"]},
+                                     f"{name}.ipynb could not be graded: {why.splitlines()[0]}")
+        else:
+            nb = res["nb"]
+            z, f = batch.decide(entry, nb, res.get("aborts", []), settings)
+            flags += f
+            answer_reasons[name] = entry.get("answer_reasons", {})
+        zeroed.update(z)
+        executed_nbs[name] = nb
+    for name, nb in executed_nbs.items():
+        batch.add_notes(nb, [f["reason"] for f in flags])
+        (folder / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    stamp = prep.folder / "timestamp.txt"
+    if stamp.is_file():
+        shutil.copy2(stamp, folder / "timestamp.txt")
+    with _quiet_gradebook():
+        outcome = record_api.autograde(assignment, prep.student, force=True, create=True)
+    grade_error = ""
+    if not outcome.get("success"):
+        grade_error = (outcome.get("error") or outcome.get("log") or "failed").strip()
+    else:
+        _annotate_gradebook(api, assignment, prep.student, answer_reasons,
+                            any(f.get("eye") for f in flags))
+    grade = _read_grade(api, assignment, prep.student)
+    grade.seconds = time.perf_counter() - start
+    grade.error, grade.flags, grade.zeroed = grade_error, flags, zeroed
+    report = root / api.coursedir.autograded_directory / prep.student / assignment / batch.REPORT_FILE
+    if report.parent.is_dir():
+        report.write_text(json.dumps({"student": prep.student, "assignment": assignment,
+                                      "flags": flags, "zeroed": zeroed,
+                                      "needs_review": grade.needs_review}, indent=1) + "\n",
+                          encoding="utf-8")
+    return grade
+
+
+def _annotate_gradebook(api, assignment, student, answer_reasons, flag):
+    """Reasons as the answer cells' automatic comments; the submission flagged for review."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with _quiet_gradebook(), Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        for notebook, reasons in answer_reasons.items():
+            for gid, why in reasons.items():
+                with contextlib.suppress(MissingEntry):
+                    comment = gb.find_comment(gid, notebook, assignment, student)
+                    comment.auto_comment = "Grader: " + " ".join(why)
+            if flag:
+                with contextlib.suppress(MissingEntry):
+                    gb.find_submission_notebook(notebook, assignment, student).flagged = True
+        if flag:
+            for nb in gb.find_submission(assignment, student).notebooks:
+                nb.flagged = True
+        gb.db.commit()
 
 
 def _read_grade(api, assignment, student):
@@ -425,14 +659,39 @@ def _read_grade(api, assignment, student):
 
 def format_table(grades):
     """A plain-text table of autograde results, one row per student."""
-    rows = [("student", "autograded", "to grade by hand", "seconds", "lost points in")]
+    rows = [("student", "autograded", "to grade by hand", "seconds", "flags", "lost points in")]
     for g in grades:
-        lost = "ERROR: see the log above" if g.error else (", ".join(g.lost) or "-")
+        lost = "ERROR: see below" if g.error else (", ".join(g.lost) or "-")
+        nflags = sum(1 for f in g.flags if f.get("eye"))
         rows.append((g.student, f"{g.score:g} / {g.max_score:g}", f"{g.manual_pending:g}",
-                     f"{g.seconds:.1f}", lost))
+                     f"{g.seconds:.1f}", str(nflags) if nflags else "-", lost))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
                      for row in rows)
+
+
+def format_summary(grades, measured=None):
+    """The table, then which submissions need the instructor's eye and why, then throughput."""
+    lines = [format_table(grades)]
+    review = [g for g in grades if g.needs_review]
+    if review:
+        lines += ["", f"Needs the instructor's eye ({len(review)}):"]
+        for g in review:
+            lines.append(f"  {g.student}:")
+            if g.error:
+                lines.append(f"    - could not be graded: {g.error.splitlines()[0][:300]}")
+            lines += [f"    - {f['reason']}" for f in g.flags if f.get("eye")]
+    notes = [(g, f) for g in grades for f in g.flags if not f.get("eye")]
+    if notes:
+        lines += ["", "Notes (no action needed):"]
+        lines += [f"  {g.student}: {f['reason']}" for g, f in notes]
+    measured = measured or last_batch
+    if measured.submissions:
+        lines += ["", f"Graded {measured.submissions} submission(s) in {measured.seconds:.1f} s "
+                  f"with {measured.workers} worker(s): {measured.per_minute:.1f} per minute"
+                  + ("; kernels ran as separate unprivileged users." if measured.sandboxed else
+                     "; kernels ran as the grader's own user (run as root for full isolation).")]
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- feedback and export
@@ -476,6 +735,9 @@ def _parser():
     a = sub.add_parser("autograde", help="grade the submissions of an assignment")
     a.add_argument("assignment")
     a.add_argument("--student", action="append", help="only this student (repeatable)")
+    a.add_argument("--jobs", type=int, default=None,
+                   help="submissions graded at the same time (default: c.DlCourse.jobs, 0: one "
+                   "per core)")
     f = sub.add_parser("feedback", help="HTML feedback for the autograded submissions")
     f.add_argument("assignment")
     f.add_argument("--student", help="only this student")
@@ -509,11 +771,11 @@ def main(argv=None):
                 print(f"{student}: {path.relative_to(root)}")
             return 0
         if args.command == "autograde":
-            grades = autograde(root, args.assignment, args.student)
+            grades = autograde(root, args.assignment, args.student, jobs=args.jobs)
             for g in grades:
                 if g.error:
                     print(f"--- {g.student}: could not be graded\n{g.error}", file=sys.stderr)
-            print(format_table(grades) if grades else "no submissions to grade")
+            print(format_summary(grades) if grades else "no submissions to grade")
             return 1 if any(g.error for g in grades) else 0
         if args.command == "feedback":
             for path in feedback(root, args.assignment, args.student):
