@@ -19,6 +19,7 @@ and the layers' ``backward``, and ``optim.SGD`` for the update.
 
 import functools
 import html
+import re
 
 import ipywidgets as W
 import numpy as np
@@ -444,8 +445,10 @@ class BackpropExplorer(Explorer):
 
     def draw(self, state):
         self.figure.draw(state)
+        # $...$ is matplotlib's delimiter; the book's MathJax (and Jupyter's) reads \(...\).
+        inline = re.sub(r"\$(.+?)\$", r"\\(\1\\)", state["formula"])
         self.formula.value = (f"<b>{html.escape(state['title'])}</b><br>"
-                              + state["formula"].replace("\n", "<br>"))
+                              + inline.replace("\n", "<br>"))
         tr = state["trace"]
         self.text.value = (f"E = {tr['E']:.6f} before the step and {tr['E_new']:.6f} after it "
                            f"(η = {tr['lr']:g}); ∂E/∂w5 = {tr['grads']['w5']:.6f}, "
