@@ -37,10 +37,17 @@ def check_same_shape(a, b, name_a, name_b, where=""):
         )
 
 
-def check_positive_int(value, name, where=""):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{where}argument {name!r} must be a positive integer, got {value!r}")
+def check_int(value, name, where="", minimum=1):
+    """Fail unless ``value`` is an integer (not a bool) >= ``minimum``; return it as an int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        what = {1: "a positive integer", 0: "a non-negative integer"}.get(
+            minimum, f"an integer >= {minimum}")
+        raise ValueError(f"{where}argument {name!r} must be {what}, got {value!r}")
     return int(value)
+
+
+def check_positive_int(value, name, where=""):
+    return check_int(value, name, where, minimum=1)
 
 
 def check_number(value, name, where="", low=None, high=None, low_open=False, high_open=False):

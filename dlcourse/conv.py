@@ -26,7 +26,7 @@ import numpy as np
 from dlcourse import init as initializers
 from dlcourse import nn
 from dlcourse._rng import default_rng
-from dlcourse._validate import as_float_array, check_positive_int, lookup
+from dlcourse._validate import as_float_array, check_int, check_positive_int, lookup
 
 __all__ = [
     "AvgPool2d", "Conv2d", "Flatten", "MaxPool2d", "Residual",
@@ -45,12 +45,6 @@ def _pair(value, name, where):
         return tuple(check_positive_int(v, name, where) for v in value)
     k = check_positive_int(value, name, where)
     return (k, k)
-
-
-def _nonnegative_int(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{where}argument {name!r} must be a non-negative integer, got {value!r}")
-    return int(value)
 
 
 def _check_images(x, where):
@@ -236,7 +230,7 @@ class Conv2d(nn.Layer):
         self.out_channels = check_positive_int(out_channels, "out_channels", where)
         self.kernel_size = _pair(kernel_size, "kernel_size", where)
         self.stride = check_positive_int(stride, "stride", where)
-        self.padding = _nonnegative_int(padding, "padding", where)
+        self.padding = check_int(padding, "padding", where, 0)
         lookup(padding_mode, PADDING_MODES, "padding_mode")
         self.padding_mode = padding_mode.lower()
         self.impl = lookup(impl, {"im2col": "im2col", "loops": "loops"}, "impl")

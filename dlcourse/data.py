@@ -33,7 +33,7 @@ from importlib import resources
 import numpy as np
 
 from dlcourse._rng import default_rng
-from dlcourse._validate import as_float_array, check_number
+from dlcourse._validate import as_float_array, check_int, check_number
 
 __all__ = [
     "APARTMENT_NOISE",
@@ -66,16 +66,7 @@ def _generator(seed, rng, where):
     """The generator to draw from: ``rng`` if given, else a fresh one from ``seed``."""
     if rng is not None:
         return default_rng(rng)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"{where}seed must be a non-negative integer, got {seed!r}")
-    return np.random.default_rng(int(seed))
-
-
-def _check_int(value, name, where, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"{where}{name} must be {what}, got {value!r}")
-    return int(value)
+    return np.random.default_rng(check_int(seed, "seed", where, 0))
 
 
 def _two_classes(X, y, rng):
@@ -142,7 +133,7 @@ def make_moons(n_samples=200, noise=0.1, seed=0, rng=None):
     rows in random order, n_samples // 2 rows of class 1 and the rest class 0.
     """
     where = "make_moons: "
-    n = _check_int(n_samples, "n_samples", where, 2)
+    n = check_int(n_samples, "n_samples", where, 2)
     noise = check_number(noise, "noise", where, low=0)
     gen = _generator(seed, rng, where)
     n1 = n // 2
@@ -169,7 +160,7 @@ def make_circles(n_samples=200, noise=0.05, factor=0.5, seed=0, rng=None):
     rows in random order, n_samples // 2 rows of class 1 and the rest class 0.
     """
     where = "make_circles: "
-    n = _check_int(n_samples, "n_samples", where, 2)
+    n = check_int(n_samples, "n_samples", where, 2)
     noise = check_number(noise, "noise", where, low=0)
     factor = check_number(factor, "factor", where, low=0, high=1, low_open=True, high_open=True)
     gen = _generator(seed, rng, where)
@@ -199,7 +190,7 @@ def make_spirals(n_samples=300, noise=0.2, n_turns=1.5, seed=0, rng=None):
     rows in random order, n_samples // 2 rows of class 1 and the rest class 0.
     """
     where = "make_spirals: "
-    n = _check_int(n_samples, "n_samples", where, 2)
+    n = check_int(n_samples, "n_samples", where, 2)
     noise = check_number(noise, "noise", where, low=0)
     n_turns = check_number(n_turns, "n_turns", where, low=0, low_open=True)
     gen = _generator(seed, rng, where)
@@ -228,7 +219,7 @@ def make_xor(n_samples=200, noise=0.2, seed=0, rng=None):
     rows in random order, n_samples // 2 rows of class 1 and the rest class 0.
     """
     where = "make_xor: "
-    n = _check_int(n_samples, "n_samples", where, 2)
+    n = check_int(n_samples, "n_samples", where, 2)
     noise = check_number(noise, "noise", where, low=0)
     gen = _generator(seed, rng, where)
     corners = np.array([[0, 0], [0, 1], [1, 1], [1, 0]], dtype=np.float64)
@@ -274,7 +265,7 @@ def apartment_prices(n_samples=30, seed=0, rng=None):
     Returns ``(size, price)``, two (n_samples,) float64 arrays.
     """
     where = "apartment_prices: "
-    n = _check_int(n_samples, "n_samples", where, 2)
+    n = check_int(n_samples, "n_samples", where, 2)
     gen = _generator(seed, rng, where)
     low, high = APARTMENT_SIZE_RANGE
     size = np.round(gen.uniform(low, high, size=n), 1)
@@ -451,7 +442,7 @@ def one_hot(y, n_classes=None):
             raise ValueError(f"{where}cannot infer n_classes from an empty y; pass n_classes")
         n_classes = max(int(labels.max()) + 1, 1)
     else:
-        n_classes = _check_int(n_classes, "n_classes", where, 1)
+        n_classes = check_int(n_classes, "n_classes", where, 1)
     bad = (labels < 0) | (labels >= n_classes)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -605,12 +596,6 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify=True, rng=None):
     return X[train], X[test], y[train], y[test]
 
 
-def _batch_size(batch_size, where):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"{where}batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
-
-
 def iterations_per_epoch(n_samples, batch_size):
     """Weight updates in one epoch: ceil(n_samples / batch_size).
 
@@ -619,8 +604,8 @@ def iterations_per_epoch(n_samples, batch_size):
     stochastic gradient descent (n iterations).
     """
     where = "iterations_per_epoch: "
-    n = _check_int(n_samples, "n_samples", where, 0)
-    b = _batch_size(batch_size, where)
+    n = check_int(n_samples, "n_samples", where, 0)
+    b = check_int(batch_size, "batch_size", where)
     return -(-n // b)
 
 
@@ -641,7 +626,7 @@ def minibatches(X, y, batch_size, shuffle=True, seed=0, rng=None):
     """
     where = "minibatches: "
     X, y = _same_length(X, y, where)
-    b = _batch_size(batch_size, where)
+    b = check_int(batch_size, "batch_size", where)
     order = _generator(seed, rng, where).permutation(len(y)) if shuffle else np.arange(len(y))
     return _batches(X, y, order, b)
 

@@ -445,14 +445,14 @@ def test_minibatches_determinism():
 
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True])
 def test_minibatches_bad_batch_size(bad):
-    with pytest.raises(ValueError, match=f"batch_size must be a positive integer, got {bad!r}"):
+    with pytest.raises(ValueError, match=f"argument 'batch_size' must be a positive integer, got {bad!r}"):
         D.minibatches(np.zeros((10, 2)), np.zeros(10), batch_size=bad)
     with pytest.raises(ValueError, match="batch_size"):
         D.iterations_per_epoch(10, bad)
 
 
 def test_minibatches_message_for_zero():
-    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="argument 'batch_size' must be a positive integer, got 0"):
         list(D.minibatches(np.zeros((10, 2)), np.zeros(10), batch_size=0))
 
 
