@@ -11,6 +11,7 @@ The submodules map onto the book's chapters:
 ``dlcourse.init``         LeCun, Glorot and He initialisation (ch. 6)
 ``dlcourse.regularizers`` L1 and L2 penalties (ch. 6)
 ``dlcourse.conv``         convolution and pooling (ch. 7)
+``dlcourse.models``       LeNet-5, AlexNet, VGG-16 (ch. 7)
 ``dlcourse.data``         gates, toy 2-D sets, Iris, digits, mini-batches
 ``dlcourse.widgets``      interactive explorers (loads matplotlib and ipywidgets)
 ``dlcourse.check``        the checks graded assignments use to give feedback
@@ -29,7 +30,7 @@ __all__ = ["default_rng", "set_seed", "__version__"]
 
 _SUBMODULES = {
     "functional", "losses", "nn", "gradcheck", "optim", "init", "regularizers",
-    "conv", "data", "widgets", "check", "training",
+    "conv", "models", "data", "widgets", "check", "training",
 }
 
 

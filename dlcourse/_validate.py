@@ -73,3 +73,26 @@ def lookup(name, table, what):
         known = ", ".join(repr(k) for k in table)
         raise ValueError(f"unknown {what} {name!r}; known: {known}")
     return table[key]
+
+
+def resolve(spec, table, what, base=None, **options):
+    """The one lookup behind ``losses.get``, ``optim.get``, ``init.get`` and ``nn.activation``.
+
+    ``spec`` is a name of ``table`` (case-insensitive), an object that is
+    already what is wanted (an instance of ``base``; any callable when ``base``
+    is None), or a subclass of ``base``. Classes (from the table or given) are
+    instantiated with ``options``; an object is returned as it is.
+    """
+    if isinstance(spec, str):
+        spec = lookup(spec, table, what)
+    elif base is None and callable(spec):
+        return spec
+    elif base is not None and isinstance(spec, base):
+        if options:
+            raise TypeError(f"{what}: options {sorted(options)} only apply to a name or a class, "
+                            f"got an object {spec!r}")
+        return spec
+    elif not (isinstance(spec, type) and base is not None and issubclass(spec, base)):
+        kind = "a callable" if base is None else f"a {base.__name__}"
+        raise TypeError(f"{what} must be a name (str) or {kind}, got {type(spec).__name__}")
+    return spec(**options) if isinstance(spec, type) else spec

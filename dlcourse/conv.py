@@ -19,6 +19,7 @@ receptive field into a column so that the whole layer is one matrix product
 (use it to train: it is hundreds of times faster).
 """
 
+import importlib
 import math
 
 import numpy as np
@@ -30,8 +31,8 @@ from dlcourse._validate import as_float_array, check_int, check_positive_int, lo
 
 __all__ = [
     "AvgPool2d", "Conv2d", "Flatten", "MaxPool2d", "Residual",
-    "alexnet", "col2im", "conv2d_loops", "conv2d_loops_backward", "conv_output_size",
-    "im2col", "lenet5", "pad2d", "pad2d_backward", "vgg16",
+    "col2im", "conv2d_loops", "conv2d_loops_backward", "conv_output_size",
+    "im2col", "pad2d", "pad2d_backward",
 ]
 
 PADDING_MODES = {"zeros": "constant", "replicate": "edge"}  # the slides' 0 덧대기 and 복사 덧대기
@@ -235,13 +236,11 @@ class Conv2d(nn.Layer):
         self.padding_mode = padding_mode.lower()
         self.impl = lookup(impl, {"im2col": "im2col", "loops": "loops"}, "impl")
         self.x = None
-        if nn._allocate:
-            kh, kw = self.kernel_size
-            fan_in, fan_out = self.in_channels * kh * kw, self.out_channels * kh * kw
-            W = initializers.get(init)(fan_in, fan_out, rng=default_rng(rng),
-                                       shape=self.param_shapes()["W"])
-            self.params["W"] = np.asarray(W, dtype=dtype)
-            self.params["b"] = np.zeros(self.out_channels, dtype=dtype)
+        kh, kw = self.kernel_size
+        fan_in, fan_out = self.in_channels * kh * kw, self.out_channels * kh * kw
+        self._init_params(dtype, W=lambda: initializers.get(init)(
+            fan_in, fan_out, rng=default_rng(rng), shape=self.param_shapes()["W"]),
+            b=lambda: np.zeros(self.out_channels))
 
     def param_shapes(self):
         return {"W": (self.out_channels, self.in_channels, *self.kernel_size),
@@ -411,7 +410,7 @@ class Flatten(nn.Layer):
         return (math.prod(input_shape),)
 
 
-class Residual(nn.Layer):
+class Residual(nn.Composite):
     """Residual block (잔류 학습), as in He et al. (2016): y = ReLU(F(x) + shortcut(x)).
 
     F is ``block`` (e.g. conv -> ReLU -> conv). The shortcut is the identity,
@@ -422,54 +421,8 @@ class Residual(nn.Layer):
 
     Backward, with dz = dy where F(x) + shortcut(x) > 0 and 0 elsewhere:
         dL/dx = F.backward(dz) + shortcut.backward(dz)   (dz itself for the identity).
-    ``params`` are named "block.<name>" and "shortcut.<name>".
+    ``params`` are named "block.<name>" and "shortcut.<name>" (see ``nn.Composite``).
     """
-
-    def __init__(self, block, shortcut=None):
-        nn.Layer.__init__(self)
-        for name, layer in (("block", block), ("shortcut", shortcut)):
-            if layer is not None and not isinstance(layer, nn.Layer):
-                raise TypeError(f"Residual: argument {name!r} must be a Layer, "
-                                f"got {type(layer).__name__}")
-        self.block = block
-        self.shortcut = shortcut
-        self.relu = nn.ReLU()
-
-    def _parts(self):
-        shortcut = [] if self.shortcut is None else [("shortcut", self.shortcut)]
-        return [("block", self.block)] + shortcut
-
-    @property
-    def params(self):
-        return {f"{p}.{k}": v for p, layer in self._parts() for k, v in layer.params.items()}
-
-    @params.setter
-    def params(self, value):  # nn.Layer.__init__ assigns {}; the arrays belong to the parts
-        pass
-
-    @property
-    def grads(self):
-        return {f"{p}.{k}": v for p, layer in self._parts() for k, v in layer.grads.items()}
-
-    @grads.setter
-    def grads(self, value):
-        pass
-
-    def param_shapes(self):
-        return {f"{p}.{k}": s for p, layer in self._parts() for k, s in layer.param_shapes().items()}
-
-    def _same(self, fx_shape, sx_shape, where):
-        if fx_shape != sx_shape:
-            raise ValueError(f"{where}the block gives shape {fx_shape} but the shortcut gives "
-                             f"{sx_shape}; pass a projection shortcut (e.g. a 1x1 Conv2d) "
-                             f"that maps x to the block's output shape")
-
-    def output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        fx = self.block.output_shape(shape)
-        sx = shape if self.shortcut is None else self.shortcut.output_shape(shape)
-        self._same(tuple(fx), tuple(sx), f"{self!r}: ")
-        return fx
 
     def forward(self, x):
         x = as_float_array(x, "x", "Residual.forward: ")
@@ -483,19 +436,33 @@ class Residual(nn.Layer):
         dx = self.block.backward(dz)
         return dx + (dz if self.shortcut is None else self.shortcut.backward(dz))
 
-    def train(self, mode=True):
-        self.training = bool(mode)
-        for _, layer in self._parts():
-            layer.train(mode)
-        return self
+    def __init__(self, block, shortcut=None):
+        super().__init__()
+        for name, layer in (("block", block), ("shortcut", shortcut)):
+            if layer is not None and not isinstance(layer, nn.Layer):
+                raise TypeError(f"Residual: argument {name!r} must be a Layer, "
+                                f"got {type(layer).__name__}")
+        self.block, self.shortcut, self.relu = block, shortcut, nn.ReLU()
 
-    def penalty(self):
-        return sum(layer.penalty() for _, layer in self._parts())
+    def children(self):
+        shortcut = [] if self.shortcut is None else [("shortcut", self.shortcut)]
+        return [("block", self.block)] + shortcut
 
-    def astype(self, dtype):
-        for _, layer in self._parts():
-            layer.astype(dtype)
-        return self
+    def child_input_shapes(self, input_shape):
+        return [input_shape for _ in self.children()]  # block and shortcut both see x
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        fx = self.block.output_shape(shape)
+        sx = shape if self.shortcut is None else self.shortcut.output_shape(shape)
+        self._same(tuple(fx), tuple(sx), f"{self!r}: ")
+        return fx
+
+    def _same(self, fx_shape, sx_shape, where):
+        if fx_shape != sx_shape:
+            raise ValueError(f"{where}the block gives shape {fx_shape} but the shortcut gives "
+                             f"{sx_shape}; pass a projection shortcut (e.g. a 1x1 Conv2d) "
+                             f"that maps x to the block's output shape")
 
     def __repr__(self):  # one line, so that it fits a row of model.summary()
         block = " -> ".join(map(repr, getattr(self.block, "layers", [self.block])))
@@ -503,100 +470,12 @@ class Residual(nn.Layer):
         return f"Residual({block}{shortcut})"
 
 
-# ---------------------------------------------------------------- networks of the slides
-
-def lenet5(image_size=32, in_channels=1, n_classes=10, rng=None, dtype=np.float64):
-    """LeNet-5 (LeCun et al., 1998) in its modern form: ReLU, max pooling, logits out.
-
-    ``image_size=32`` is the paper's layout: conv 5x5 (6) -> pool 2 -> conv 5x5
-    (16) -> pool 2 -> 400 -> 120 -> 84 -> n_classes, 61,706 parameters
-    (``image_size=28`` pads MNIST-sized images by 2 to get the same layout).
-    The paper's C3 connected only some channel pairs, its pooling had weights
-    and its output was RBF units; here every layer is the plain kind.
-
-    ``image_size=8`` adapts it to the package's 8x8 digits (our change, not the
-    paper's): conv 5x5 padding 2 (6) -> pool 2 -> conv 3x3 padding 1 (16) ->
-    256 -> 120 -> 84 -> n_classes, 42,890 parameters. The second conv is 3x3
-    and the second pool is left out, because a 4x4 map has no room for more;
-    it reaches about 98% test accuracy on the digits (tests/test_conv.py).
-
-    Input (N, in_channels, s, s); output logits (N, n_classes), to train with
-    the "softmax_crossentropy" loss. Each conv layer is followed by ReLU.
-    """
-    rng = default_rng(rng)
-    kw = {"rng": rng, "dtype": dtype}
-    if image_size == 8:
-        features = [Conv2d(in_channels, 6, 5, padding=2, **kw), nn.ReLU(), MaxPool2d(2),
-                    Conv2d(6, 16, 3, padding=1, **kw), nn.ReLU()]
-        n_features = 16 * 4 * 4
-    elif image_size in (28, 32):
-        features = [Conv2d(in_channels, 6, 5, padding=(32 - image_size) // 2, **kw), nn.ReLU(),
-                    MaxPool2d(2), Conv2d(6, 16, 5, **kw), nn.ReLU(), MaxPool2d(2)]
-        n_features = 16 * 5 * 5
-    else:
-        raise ValueError(f"lenet5: argument 'image_size' must be 32, 28 or 8, got {image_size!r}")
-    return nn.Sequential(features + [
-        Flatten(),
-        nn.Linear(n_features, 120, init="he_normal", **kw), nn.ReLU(),
-        nn.Linear(120, 84, init="he_normal", **kw), nn.ReLU(),
-        nn.Linear(84, n_classes, **kw),
-    ])
+# The networks of the slides moved to ``dlcourse.models``; these names keep older
+# notebooks working (``conv.lenet5``). Looked up when first used, never imported here.
+_ALIASES = {name: "dlcourse.models" for name in ("lenet5", "alexnet", "vgg16", "VGG16_CHANNELS")}
 
 
-def alexnet(n_classes=1000, rng=None, dtype=np.float64):
-    """AlexNet (Krizhevsky, Sutskever and Hinton, 2012) on (3, 227, 227) images.
-
-    Five conv layers (96 11x11 stride 4; 256 5x5; 384, 384, 256 3x3), overlapping
-    3x3 max pooling with stride 2, and FC 9216 -> 4096 -> 4096 -> n_classes with
-    dropout 0.5. Feature maps 96x55x55 = 290,400, 256x27x27 = 186,624,
-    384x13x13 = 64,896 (twice) and 256x13x13 = 43,264 nodes, as in the slides.
-
-    This is the single-tower version with every kernel seeing every channel:
-    62,378,344 parameters for 1000 classes, the count usually published. The
-    paper split conv2, conv4 and conv5 between two GPUs, so each kernel saw only
-    half the channels (60,965,224 parameters). Local response normalisation is
-    left out (it has no parameters). torchvision's ``alexnet`` is a different
-    variant (64-192-384-256-256 kernels, 61,100,840 parameters).
-    """
-    rng = default_rng(rng)
-    kw = {"rng": rng, "dtype": dtype}
-    return nn.Sequential([
-        Conv2d(3, 96, 11, stride=4, **kw), nn.ReLU(), MaxPool2d(3, stride=2),
-        Conv2d(96, 256, 5, padding=2, **kw), nn.ReLU(), MaxPool2d(3, stride=2),
-        Conv2d(256, 384, 3, padding=1, **kw), nn.ReLU(),
-        Conv2d(384, 384, 3, padding=1, **kw), nn.ReLU(),
-        Conv2d(384, 256, 3, padding=1, **kw), nn.ReLU(), MaxPool2d(3, stride=2),
-        Flatten(),
-        nn.Dropout(0.5, rng=rng), nn.Linear(256 * 6 * 6, 4096, init="he_normal", **kw), nn.ReLU(),
-        nn.Dropout(0.5, rng=rng), nn.Linear(4096, 4096, init="he_normal", **kw), nn.ReLU(),
-        nn.Linear(4096, n_classes, **kw),
-    ])
-
-
-VGG16_CHANNELS = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
-                  512, 512, 512, "M"]
-
-
-def vgg16(n_classes=1000, rng=None, dtype=np.float64):
-    """VGG-16 (Simonyan and Zisserman, 2015, configuration D) on (3, 224, 224) images.
-
-    Thirteen 3x3 conv layers with padding 1 (64, 64 | 128, 128 | 256 x 3 |
-    512 x 3 | 512 x 3, each followed by ReLU; "|" is a 2x2 max pool), then FC
-    25088 -> 4096 -> 4096 -> n_classes with dropout: 138,357,544 parameters for
-    1000 classes, the paper's 138 million.
-    """
-    rng = default_rng(rng)
-    kw = {"rng": rng, "dtype": dtype}
-    layers, c = [], 3
-    for item in VGG16_CHANNELS:
-        if item == "M":
-            layers.append(MaxPool2d(2))
-        else:
-            layers += [Conv2d(c, item, 3, padding=1, **kw), nn.ReLU()]
-            c = item
-    return nn.Sequential(layers + [
-        Flatten(),
-        nn.Linear(512 * 7 * 7, 4096, init="he_normal", **kw), nn.ReLU(), nn.Dropout(0.5, rng=rng),
-        nn.Linear(4096, 4096, init="he_normal", **kw), nn.ReLU(), nn.Dropout(0.5, rng=rng),
-        nn.Linear(4096, n_classes, **kw),
-    ])
+def __getattr__(name):
+    if name in _ALIASES:
+        return getattr(importlib.import_module(_ALIASES[name]), name)
+    raise AttributeError(f"module 'dlcourse.conv' has no attribute {name!r}")

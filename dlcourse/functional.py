@@ -7,7 +7,7 @@ stable: inputs of +-1000 give no overflow warning, no inf and no NaN.
 
 import numpy as np
 
-from dlcourse._validate import as_float_array
+from dlcourse._validate import as_float_array, check_number
 
 
 def step(x):
@@ -37,6 +37,37 @@ def relu(x):
     """ReLU(x) = max(0, x)."""
     x = as_float_array(x, "x", "relu: ")
     return np.maximum(x, 0)
+
+
+def leaky_relu(x, alpha=0.01):
+    """Leaky ReLU: f(x) = x where x > 0, alpha x elsewhere (Maas et al., 2013).
+
+    The small slope alpha for x <= 0 keeps a gradient flowing where ReLU's is
+    0, so a unit whose inputs all turn negative can still recover (no dying ReLU).
+    """
+    x = as_float_array(x, "x", "leaky_relu: ")
+    alpha = check_number(alpha, "alpha", "leaky_relu: ", low=0)
+    return np.where(x > 0, x, alpha * x)
+
+
+def elu(x, alpha=1.0):
+    """ELU: f(x) = x where x > 0, alpha (e^x - 1) elsewhere (Clevert et al., 2016).
+
+    Smooth at 0 when alpha = 1, and negative outputs down to -alpha push the
+    mean activation towards 0. ``expm1`` of min(x, 0) never overflows.
+    """
+    x = as_float_array(x, "x", "elu: ")
+    alpha = check_number(alpha, "alpha", "elu: ", low=0)
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def softplus(x):
+    """Softplus f(x) = log(1 + e^x), a smooth ReLU (Dugas et al., 2001).
+
+    Computed as max(x, 0) + log(1 + e^-|x|), so ``exp`` only sees numbers <= 0.
+    """
+    x = as_float_array(x, "x", "softplus: ")
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def identity(x):
@@ -79,3 +110,22 @@ def relu_grad(x):
     """Derivative of ReLU at x: 1 where x > 0, else 0 (we take 0 at x = 0)."""
     x = as_float_array(x, "x", "relu_grad: ")
     return (x > 0).astype(x.dtype)
+
+
+def leaky_relu_grad(x, alpha=0.01):
+    """Derivative of leaky ReLU at x: 1 where x > 0, else alpha (we take alpha at x = 0)."""
+    x = as_float_array(x, "x", "leaky_relu_grad: ")
+    alpha = check_number(alpha, "alpha", "leaky_relu_grad: ", low=0)
+    return np.where(x > 0, 1.0, alpha).astype(x.dtype)
+
+
+def elu_grad(x, alpha=1.0):
+    """Derivative of ELU at x: 1 where x > 0, else alpha e^x (= elu(x) + alpha)."""
+    x = as_float_array(x, "x", "elu_grad: ")
+    alpha = check_number(alpha, "alpha", "elu_grad: ", low=0)
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype)
+
+
+def softplus_grad(x):
+    """Derivative of softplus at x: the sigmoid, 1 / (1 + e^-x)."""
+    return sigmoid(x)

@@ -8,6 +8,7 @@ input element, which is why training uses backpropagation instead.
 
 import numpy as np
 
+from dlcourse import nn
 from dlcourse._rng import default_rng
 
 
@@ -48,8 +49,9 @@ def check_layer(layer, x, rng=0, h=1e-5):
     The scalar checked is L = sum(forward(x) * dout) for a random upstream
     gradient dout, so dL/d(output) = dout. Returns a dict of relative errors,
     ``{"x": ..., "W": ..., ...}`` (one per parameter). A layer that draws random
-    numbers in ``forward`` (dropout) must keep them in ``layer.rng``: its state
-    is restored before every call, so each call sees the same mask.
+    numbers in ``forward`` (dropout) must keep them in ``layer.rng``: the state
+    of every such layer, at any depth inside the model, is restored before
+    every call, so each call sees the same masks.
     """
     rng = default_rng(rng)
     x = np.array(x, dtype=np.float64)
@@ -81,9 +83,8 @@ def check_loss(loss, y_pred, y_true, h=1e-5):
 
 
 def _rng_state(layer):
-    """Random states of the layer and its sub-layers (for dropout inside a Sequential)."""
-    layers = getattr(layer, "layers", [layer])
-    return [(lay, lay.rng.bit_generator.state) for lay in layers if hasattr(lay, "rng")]
+    """Random states of the layer and of every layer inside it, at any depth (dropout)."""
+    return [(lay, lay.rng.bit_generator.state) for _, lay in nn.walk(layer) if hasattr(lay, "rng")]
 
 
 def _restore_rng(layer, saved):

@@ -20,7 +20,7 @@ kernel's own shape.
 import numpy as np
 
 from dlcourse._rng import default_rng
-from dlcourse._validate import check_positive_int
+from dlcourse._validate import check_positive_int, resolve
 
 
 def _draw(kind, scale, n_in, n_out, rng, shape, name):
@@ -72,8 +72,5 @@ SCHEMES = {
 
 
 def get(init):
-    """Look up an initialiser by name (e.g. "he_normal") or return a callable unchanged."""
-    if callable(init):
-        return init
-    from dlcourse._validate import lookup
-    return lookup(init, SCHEMES, "initialiser")
+    """An initialiser from a name (e.g. "he_normal") or a function ``f(n_in, n_out, rng)`` as it is."""
+    return resolve(init, SCHEMES, "initialiser")

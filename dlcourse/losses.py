@@ -15,7 +15,7 @@ summed over the classes and averaged over the batch.
 import numpy as np
 
 from dlcourse import functional as F
-from dlcourse._validate import as_float_array, check_same_shape
+from dlcourse._validate import as_float_array, check_same_shape, resolve
 
 
 class Loss:
@@ -145,53 +145,104 @@ def _class_labels_to_one_hot(y_true, y_pred, where):
     return y_true
 
 
+def _check_probabilities(y, where, rows_sum_to_one=False):
+    """Fail unless every y lies in [0, 1] (and each row sums to 1, for a softmax output).
+
+    The classic slip is a model whose output has no Sigmoid or Softmax: its
+    values (logits) are not probabilities, and clipping them would report a
+    near-perfect loss.
+    """
+    fix = "(is the output's Sigmoid/Softmax missing? For raw scores pass from_logits=True)"
+    outside = (y < 0) | (y > 1) | ~np.isfinite(y)
+    if outside.any():
+        raise ValueError(f"{where}'y_pred' must hold probabilities in [0, 1], got "
+                         f"{y[outside][0]!r} at index {tuple(map(int, np.argwhere(outside)[0]))} "
+                         f"{fix}")
+    if rows_sum_to_one and y.ndim == 2:
+        sums = y.sum(axis=1)
+        off = np.abs(sums - 1.0) > 1e-3
+        if off.any():
+            raise ValueError(f"{where}each row of 'y_pred' must sum to 1 (a probability "
+                             f"distribution over the classes), got row {int(np.argmax(off))} "
+                             f"summing to {sums[off][0]:.6g} {fix}")
+
+
 class CrossEntropy(Loss):
-    """Categorical cross-entropy on probabilities (교차 엔트로피).
+    """Categorical cross-entropy (교차 엔트로피) on probabilities, or on logits.
 
     E = -(1/B) sum_b sum_k t_bk log y_bk; for a one-hot label this is -log of
-    the probability given to the true class. y is clipped to [eps, 1] so that a
-    probability of exactly 0 gives a large finite loss, not inf;
-    dE/dy = -t / (B y).  ``y_true`` is one-hot (B, C) or integer labels (B,).
+    the probability given to the true class; dE/dy = -t / (B y). y is (B, C),
+    every row a probability distribution (checked), clipped to [eps, 1] so that
+    a probability of exactly 0 gives a large finite loss, not inf.
+    ``from_logits=True`` takes logits z instead, y = softmax(z), computed with
+    log-softmax (any finite z is safe); then dE/dz = (softmax(z) - t) / B.
+    ``y_true`` is one-hot (B, C) or integer labels (B,).
     """
 
     name = "categorical_crossentropy"
 
+    def __init__(self, from_logits=False):
+        self.from_logits = bool(from_logits)
+
     def forward(self, y_pred, y_true):
-        where = "CrossEntropy: "
+        where = f"{type(self).__name__}: "
         y_pred = as_float_array(y_pred, "y_pred", where)
         y, t = self._prepare(y_pred, _class_labels_to_one_hot(y_true, y_pred, where))
+        if self.from_logits:
+            return float(-np.sum(t * F.log_softmax(y, axis=-1)) / y.shape[0])
+        _check_probabilities(y, where, rows_sum_to_one=True)
         self.eps = np.finfo(y.dtype).eps
         return float(-np.sum(t * np.log(np.clip(y, self.eps, 1.0))) / y.shape[0])
 
     def _grad(self):
         y, t = self.y_pred, self.y_true
+        if self.from_logits:
+            return (F.softmax(y, axis=-1) - t) / y.shape[0]
         return -t / (np.clip(y, self.eps, 1.0) * y.shape[0])
+
+    def __repr__(self):
+        return f"{type(self).__name__}(from_logits=True)" if self.from_logits else super().__repr__()
 
 
 class BinaryCrossEntropy(Loss):
-    """Binary cross-entropy on probabilities of the positive class.
+    """Binary cross-entropy on probabilities of the positive class, or on logits.
 
-    E = -(1/B) sum_b sum_k [t log y + (1 - t) log(1 - y)], with y clipped to
-    [eps, 1 - eps] so that probabilities of exactly 0 and 1 stay finite;
-    dE/dy = (y - t) / (y (1 - y) B).
+    E = -(1/B) sum_b sum_k [t log y + (1 - t) log(1 - y)]; y must lie in [0, 1]
+    (checked) and is clipped to [eps, 1 - eps] so that probabilities of exactly
+    0 and 1 stay finite; dE/dy = (y - t) / (y (1 - y) B).
+    ``from_logits=True`` takes logits s instead, y = sigmoid(s), in the stable
+    log-sigmoid form  E = (1/B) sum [max(s, 0) - t s + log(1 + e^-|s|)];
+    then dE/ds = (sigmoid(s) - t) / B.
     """
 
     name = "binary_crossentropy"
 
+    def __init__(self, from_logits=False):
+        self.from_logits = bool(from_logits)
+
     def forward(self, y_pred, y_true):
         y, t = self._prepare(y_pred, y_true)
+        if self.from_logits:
+            s = y
+            return float(np.sum(np.maximum(s, 0) - t * s + np.log1p(np.exp(-np.abs(s)))) / s.shape[0])
+        _check_probabilities(y, "BinaryCrossEntropy: ")
         self.eps = np.finfo(y.dtype).eps
         p = np.clip(y, self.eps, 1.0 - self.eps)
         return float(-np.sum(t * np.log(p) + (1.0 - t) * np.log(1.0 - p)) / y.shape[0])
 
     def _grad(self):
         y, t = self.y_pred, self.y_true
+        if self.from_logits:
+            return (F.sigmoid(y) - t) / y.shape[0]
         p = np.clip(y, self.eps, 1.0 - self.eps)
         return (p - t) / (p * (1.0 - p) * y.shape[0])
 
+    def __repr__(self):
+        return "BinaryCrossEntropy(from_logits=True)" if self.from_logits else super().__repr__()
 
-class SoftmaxCrossEntropy(Loss):
-    """Softmax followed by cross-entropy, on logits z (batch, C).
+
+class SoftmaxCrossEntropy(CrossEntropy):
+    """Softmax followed by cross-entropy, on logits z (batch, C): ``CrossEntropy(from_logits=True)``.
 
     E = -(1/B) sum_b sum_k t_bk log softmax(z_b)_k, computed with log-softmax so
     that any finite logits give a finite loss; the gradient is simply
@@ -200,15 +251,11 @@ class SoftmaxCrossEntropy(Loss):
 
     name = "softmax_crossentropy"
 
-    def forward(self, y_pred, y_true):
-        where = "SoftmaxCrossEntropy: "
-        z = as_float_array(y_pred, "y_pred", where)
-        z, t = self._prepare(z, _class_labels_to_one_hot(y_true, z, where))
-        return float(-np.sum(t * F.log_softmax(z, axis=-1)) / z.shape[0])
+    def __init__(self):
+        super().__init__(from_logits=True)
 
-    def _grad(self):
-        z, t = self.y_pred, self.y_true
-        return (F.softmax(z, axis=-1) - t) / z.shape[0]
+    def __repr__(self):
+        return "SoftmaxCrossEntropy()"
 
 
 LOSSES = {
@@ -224,11 +271,8 @@ LOSSES = {
 }
 
 
-def get(loss):
-    """A loss object from a name of the slides' table (e.g. "binary_crossentropy") or an object."""
-    if isinstance(loss, Loss):
-        return loss
-    if isinstance(loss, type) and issubclass(loss, Loss):
-        return loss()
-    from dlcourse._validate import lookup
-    return lookup(loss, LOSSES, "loss")()
+def get(loss, **options):
+    """A loss from a name of the slides' table (e.g. "binary_crossentropy"), a Loss
+    class or object; ``options`` go to the class (``get("binary_crossentropy",
+    from_logits=True)``)."""
+    return resolve(loss, LOSSES, "loss", Loss, **options)

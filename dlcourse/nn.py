@@ -1,4 +1,5 @@
-"""Layers (층), chapters 1, 4 and 6; convolution layers live in ``dlcourse.conv``.
+"""Layers (층), chapters 1, 4 and 6; convolution layers live in ``dlcourse.conv``,
+the networks of the slides (LeNet-5, AlexNet, VGG-16) in ``dlcourse.models``.
 
 Every layer has ``forward(x)``, which returns its output and keeps what the
 backward pass needs, and ``backward(dout)``, which takes dL/d(output) and
@@ -11,6 +12,7 @@ float32 (``dtype=np.float32`` or ``model.astype(np.float32)``) for speed.
 """
 
 import contextlib
+import importlib
 import math
 
 import numpy as np
@@ -18,7 +20,8 @@ import numpy as np
 from dlcourse import functional as F
 from dlcourse import init as initializers
 from dlcourse._rng import default_rng
-from dlcourse._validate import as_float_array, check_ndim, check_number, check_positive_int
+from dlcourse._validate import as_float_array, check_ndim, check_number, check_positive_int, resolve
+from dlcourse.training import Summary, Trainable
 
 _allocate = True
 
@@ -88,13 +91,34 @@ class Layer:
         self.grads = {}
         return self
 
+    def _init_params(self, dtype, **makers):
+        """Set ``params[name] = make()`` for each ``name=make``, unless inside ``shapes_only()``."""
+        if _allocate:
+            for name, make in makers.items():
+                self.params[name] = np.asarray(make(), dtype=dtype)
+
+    def _check_input(self, x, features, meaning):
+        """x as a float array in the parameters' dtype, checked to be (batch, *features)."""
+        where = f"{self!r}.forward: "
+        x = as_float_array(x, "x", where)
+        if self.params:
+            x = x.astype(next(iter(self.params.values())).dtype, copy=False)
+        check_ndim(x, "x", 1 + len(features), where, meaning)
+        if x.shape[1:] != tuple(features):
+            raise ValueError(f"{where}argument 'x' must have shape "
+                             f"(batch, {', '.join(map(str, features))}), got {x.shape}")
+        return x
+
     def _need_forward(self, attr):
         if getattr(self, attr, None) is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return getattr(self, attr)
 
     def _check_dout(self, dout, shape):
+        """dout checked to have the forward output's shape (in the parameters' dtype, if any)."""
         dout = as_float_array(dout, "dout", f"{self!r}.backward: ")
+        if self.params:
+            dout = dout.astype(next(iter(self.params.values())).dtype, copy=False)
         if dout.shape != shape:
             raise ValueError(
                 f"{self!r}.backward: argument 'dout' must have the shape of the forward "
@@ -116,22 +140,50 @@ class Linear(Layer):
         dL/dW = x^T dz,   dL/db = sum over the batch of dz,   dL/dx = dz W^T.
 
     ``init`` is the name of a scheme in ``dlcourse.init`` (or a function
-    ``f(n_in, n_out, rng)``); biases start at zero. ``regularizer`` (e.g.
-    ``L2(1e-3)``) penalises W.
+    ``f(n_in, n_out, rng)``); biases start at zero. ``Linear.from_weights(W, b)``
+    makes one with given weights. ``regularizer`` (e.g. ``L2(1e-3)``) penalises W.
     """
+
+    def forward(self, x):
+        self.x = self._check_input(x, (self.in_features,), "(batch, in_features)")
+        return self.x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dout):
+        x, W = self._need_forward("x"), self.params["W"]
+        dz = self._check_dout(dout, (len(x), self.out_features))
+        self.grads["W"] = x.T @ dz + (0 if self.regularizer is None else self.regularizer.grad(W))
+        self.grads["b"] = dz.sum(axis=0)
+        return dz @ W.T
 
     def __init__(self, in_features, out_features, init="glorot_uniform", regularizer=None,
                  rng=None, dtype=np.float64):
         super().__init__()
         self.in_features = check_positive_int(in_features, "in_features", "Linear: ")
         self.out_features = check_positive_int(out_features, "out_features", "Linear: ")
-        self.init = init
-        self.regularizer = regularizer
-        self.x = None
-        if _allocate:
-            W = initializers.get(init)(self.in_features, self.out_features, rng=default_rng(rng))
-            self.params["W"] = np.asarray(W, dtype=dtype)
-            self.params["b"] = np.zeros(self.out_features, dtype=dtype)
+        self.regularizer, self.x = regularizer, None
+        self._init_params(dtype, W=lambda: initializers.get(init)(
+            self.in_features, self.out_features, rng=default_rng(rng)),
+            b=lambda: np.zeros(self.out_features))
+
+    @classmethod
+    def from_weights(cls, W, b=None, regularizer=None):
+        """A Linear layer holding copies of W (in, out) and b (out,) (zeros if None).
+
+        For a network with weights of our choosing (the slides' values): no
+        random numbers are drawn. ``Linear.from_weights([[1], [1]], [-1])`` is
+        the AND perceptron's layer.
+        """
+        where = "Linear.from_weights: "
+        W = as_float_array(W, "W", where)
+        check_ndim(W, "W", 2, where, "(in_features, out_features)")
+        b = np.zeros(W.shape[1], W.dtype) if b is None else as_float_array(b, "b", where)
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"{where}argument 'b' must have shape ({W.shape[1]},) for W of "
+                             f"shape {W.shape}, got {b.shape}")
+        layer = cls(*W.shape, init=lambda n_in, n_out, rng: W, regularizer=regularizer,
+                    dtype=W.dtype)
+        layer.params.update(W=W.copy(), b=b.astype(W.dtype))
+        return layer
 
     def param_shapes(self):
         return {"W": (self.in_features, self.out_features), "b": (self.out_features,)}
@@ -141,28 +193,6 @@ class Linear(Layer):
             raise ValueError(f"{self!r}: expects inputs of shape ({self.in_features},), "
                              f"got {tuple(input_shape)}")
         return (self.out_features,)
-
-    def forward(self, x):
-        W, b = self.params["W"], self.params["b"]
-        x = as_float_array(x, "x", f"{self!r}.forward: ").astype(W.dtype, copy=False)
-        check_ndim(x, "x", 2, f"{self!r}.forward: ", "(batch, in_features)")
-        if x.shape[1] != self.in_features:
-            raise ValueError(
-                f"{self!r}.forward: argument 'x' must have shape (batch, {self.in_features}), "
-                f"got {x.shape}: {x.shape[1]} features where {self.in_features} were expected"
-            )
-        self.x = x
-        return x @ W + b
-
-    def backward(self, dout):
-        x = self._need_forward("x")
-        dz = self._check_dout(dout, (x.shape[0], self.out_features)).astype(x.dtype, copy=False)
-        W = self.params["W"]
-        self.grads["W"] = x.T @ dz
-        self.grads["b"] = dz.sum(axis=0)
-        if self.regularizer is not None:
-            self.grads["W"] = self.grads["W"] + self.regularizer.grad(W)
-        return dz @ W.T
 
     def penalty(self):
         return 0.0 if self.regularizer is None else self.regularizer(self.params["W"])
@@ -220,6 +250,56 @@ class ReLU(Layer):
     def backward(self, dout):
         mask = self._need_forward("mask")
         return np.where(mask, self._check_dout(dout, mask.shape), 0)  # a new array: dout is not touched
+
+
+class LeakyReLU(Layer):
+    """Leaky ReLU y = x where x > 0, alpha x elsewhere; backward dx = dout * (1 or alpha)."""
+
+    def __init__(self, alpha=0.01):
+        super().__init__()
+        self.alpha = check_number(alpha, "alpha", "LeakyReLU: ", low=0)
+
+    def forward(self, x):
+        self.x = as_float_array(x, "x", "LeakyReLU.forward: ")
+        return F.leaky_relu(self.x, self.alpha)
+
+    def backward(self, dout):
+        x = self._need_forward("x")
+        return self._check_dout(dout, x.shape) * F.leaky_relu_grad(x, self.alpha)
+
+    def __repr__(self):
+        return f"LeakyReLU(alpha={self.alpha:g})"
+
+
+class ELU(Layer):
+    """ELU y = x where x > 0, alpha (e^x - 1) elsewhere; backward dx = dout * (1 or alpha e^x)."""
+
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = check_number(alpha, "alpha", "ELU: ", low=0)
+
+    def forward(self, x):
+        self.x = as_float_array(x, "x", "ELU.forward: ")
+        return F.elu(self.x, self.alpha)
+
+    def backward(self, dout):
+        x = self._need_forward("x")
+        return self._check_dout(dout, x.shape) * F.elu_grad(x, self.alpha)
+
+    def __repr__(self):
+        return f"ELU(alpha={self.alpha:g})"
+
+
+class Softplus(Layer):
+    """Softplus y = log(1 + e^x), a smooth ReLU; backward dx = dout * sigmoid(x)."""
+
+    def forward(self, x):
+        self.x = as_float_array(x, "x", "Softplus.forward: ")
+        return F.softplus(self.x)
+
+    def backward(self, dout):
+        x = self._need_forward("x")
+        return self._check_dout(dout, x.shape) * F.softplus_grad(x)
 
 
 class Identity(Layer):
@@ -284,58 +364,122 @@ class Dropout(Layer):
 
 
 ACTIVATIONS = {
-    "step": Step, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU,
-    "identity": Identity, "linear": Identity, "softmax": Softmax,
+    "step": Step, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU,
+    "elu": ELU, "softplus": Softplus, "identity": Identity, "linear": Identity, "softmax": Softmax,
 }
 
 
-def activation(name):
-    """A new activation layer by name: 'step', 'sigmoid', 'tanh', 'relu', 'identity', 'softmax'."""
-    from dlcourse._validate import lookup
-    return lookup(name, ACTIVATIONS, "activation")()
+def activation(name, **options):
+    """A new activation layer by name ('step', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu',
+    'softplus', 'identity', 'softmax'); ``options`` go to the layer, e.g. ``alpha=0.1``."""
+    return resolve(name, ACTIVATIONS, "activation", Layer, **options)
 
 
-from dlcourse.training import Trainable  # noqa: E402  (Trainable needs the layers above)
+def walk(layer, path=""):
+    """Yield (path, layer) for ``layer`` and every layer inside it, depth first, at any depth.
+
+    Paths name the way down, as in ``params``: "1.block.0" is child 0 of the
+    block of layer 1. The layer itself has the path given (default "").
+    """
+    yield path, layer
+    if isinstance(layer, Composite):
+        for name, child in layer.children():
+            yield from walk(child, f"{path}.{name}" if path else name)
 
 
-class Sequential(Trainable, Layer):
-    """Layers applied in order: forward runs first to last, backward last to first.
+class Composite(Layer):
+    """A layer made of other layers, its children: ``Sequential`` and ``conv.Residual``.
 
-    ``params`` and ``grads`` are flat dicts named ``"<index>.<name>"`` (e.g.
-    ``"0.W"``) whose arrays are the layers' own, so an optimizer updating them
-    in place updates the layers. The Keras-style ``compile``/``fit``/
-    ``evaluate``/``predict`` and ``summary`` come from ``Trainable``.
+    A subclass lists its children in ``children()`` as (name, layer) pairs.
+    Everything else that walks a model goes through them, at any depth:
+    ``params`` and ``grads`` are flat dicts "<child name>.<key>" whose arrays
+    are the children's own (so an optimizer updating them updates the layers),
+    and ``train``, ``penalty``, ``astype``, ``summary`` and ``walk`` recurse.
     """
 
-    def __init__(self, layers):
-        Layer.__init__(self)
-        Trainable.__init__(self)
-        layers = list(layers)
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential: item {i} of 'layers' must be a Layer, "
-                                f"got {type(layer).__name__}")
-        self.layers = layers
+    def __init__(self):
+        self.training = True  # no params/grads of its own: they are the children's
+
+    def children(self):
+        raise NotImplementedError
 
     @property
     def params(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
-
-    @params.setter
-    def params(self, value):  # Layer.__init__ assigns {}; a Sequential owns no arrays itself
-        pass
+        return {f"{n}.{k}": v for n, child in self.children() for k, v in child.params.items()}
 
     @property
     def grads(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
-
-    @grads.setter
-    def grads(self, value):
-        pass
+        return {f"{n}.{k}": v for n, child in self.children() for k, v in child.grads.items()}
 
     def param_shapes(self):
-        return {f"{i}.{k}": s for i, layer in enumerate(self.layers)
-                for k, s in layer.param_shapes().items()}
+        return {f"{n}.{k}": s for n, child in self.children()
+                for k, s in child.param_shapes().items()}
+
+    def train(self, mode=True):
+        self.training = bool(mode)
+        for _, child in self.children():
+            child.train(mode)
+        return self
+
+    def penalty(self):
+        return sum(child.penalty() for _, child in self.children())
+
+    def astype(self, dtype):
+        for _, child in self.children():
+            child.astype(dtype)
+        return self
+
+    def child_input_shapes(self, input_shape):
+        """Each child's input shape for the composite's ``input_shape``; children in a chain."""
+        shapes = []
+        for _, child in self.children():
+            shapes.append(input_shape)
+            input_shape = None if input_shape is None else child.output_shape(input_shape)
+        return shapes
+
+    def summary(self, input_shape=None, expand_nested=False):
+        """Each layer's output shape and parameter count, from shapes alone.
+
+        ``input_shape`` is one example's shape (no batch axis), e.g. (784,) or
+        (1, 28, 28); it may be left out when the first layer is Linear.
+        ``expand_nested=True`` also lists the layers inside composites (a
+        Residual's block, a Sequential inside a Sequential), indented, at any depth.
+        """
+        if input_shape is None:
+            first = next((lay for _, lay in walk(self) if not isinstance(lay, Composite)), None)
+            input_shape = (first.in_features,) if hasattr(first, "in_features") else None
+        rows = self._summary_rows(None if input_shape is None else tuple(input_shape),
+                                  expand_nested, depth=0)
+        return Summary(rows, self.num_params())
+
+    def _summary_rows(self, input_shape, expand_nested, depth):
+        rows = []
+        for (name, child), shape in zip(self.children(), self.child_input_shapes(input_shape)):
+            out = None if shape is None else tuple(child.output_shape(shape))
+            label = " ".join(repr(child).split())  # one line, even for a nested Sequential
+            if depth:
+                label = f"{'  ' * depth}{name}: {label}"
+            rows.append((label, out, child.num_params()))
+            if expand_nested and isinstance(child, Composite):
+                rows += child._summary_rows(shape, expand_nested, depth + 1)
+        return rows
+
+
+class Sequential(Composite, Trainable):
+    """Layers applied in order: forward runs first to last, backward last to first.
+
+    ``params`` and ``grads`` are flat dicts named ``"<index>.<name>"`` (e.g.
+    ``"0.W"``) whose arrays are the layers' own (see ``Composite``). The
+    Keras-style ``compile``/``fit``/``evaluate``/``predict`` come from ``Trainable``.
+    """
+
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = list(layers)
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: item {i} of 'layers' must be a Layer, "
+                                f"got {type(layer).__name__}")
 
     def forward(self, x):
         for layer in self.layers:
@@ -347,24 +491,13 @@ class Sequential(Trainable, Layer):
             dout = layer.backward(dout)
         return dout
 
-    def train(self, mode=True):
-        self.training = bool(mode)
-        for layer in self.layers:
-            layer.train(mode)
-        return self
+    def children(self):
+        return [(str(i), layer) for i, layer in enumerate(self.layers)]
 
     def output_shape(self, input_shape):
         for layer in self.layers:
             input_shape = layer.output_shape(input_shape)
         return input_shape
-
-    def penalty(self):
-        return sum(layer.penalty() for layer in self.layers)
-
-    def astype(self, dtype):
-        for layer in self.layers:
-            layer.astype(dtype)
-        return self
 
     def __getitem__(self, i):
         return self.layers[i]
@@ -380,9 +513,13 @@ class Sequential(Trainable, Layer):
         return f"Sequential([\n{inner},\n])"
 
 
+# Names that live in a higher module, kept here for older notebooks (``nn.Conv2d``).
+# They are looked up when first used, never imported by this module (see DEVELOPING.md).
+_ALIASES = {name: "dlcourse.conv" for name in
+            ("Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Residual")}
+
+
 def __getattr__(name):
-    # Convolution layers belong to chapter 7's module; expose them here too.
-    from dlcourse import conv
-    if name in getattr(conv, "__all__", ()):
-        return getattr(conv, name)
+    if name in _ALIASES:
+        return getattr(importlib.import_module(_ALIASES[name]), name)
     raise AttributeError(f"module 'dlcourse.nn' has no attribute {name!r}")

@@ -8,7 +8,7 @@ the learning rate, g = grads[key] the gradient, x = params[key] the parameter.
 
 import numpy as np
 
-from dlcourse._validate import check_number
+from dlcourse._validate import check_number, resolve
 
 
 class Optimizer:
@@ -132,9 +132,7 @@ class Adam(Optimizer):
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
 
 
-def get(optimizer):
-    """An optimizer from a name ("sgd", "momentum", "adagrad", "rmsprop", "adam") or an object."""
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    from dlcourse._validate import lookup
-    return lookup(optimizer, OPTIMIZERS, "optimizer")()
+def get(optimizer, **options):
+    """An optimizer from a name ("sgd", "momentum", "adagrad", "rmsprop", "adam"), an
+    Optimizer class or object; ``options`` go to the class (``get("adam", lr=0.01)``)."""
+    return resolve(optimizer, OPTIMIZERS, "optimizer", Optimizer, **options)

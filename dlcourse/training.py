@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
+from dlcourse import data, optim
 from dlcourse import losses as losses_module
-from dlcourse import optim
 from dlcourse._rng import default_rng
-from dlcourse._validate import as_float_array, check_positive_int
+from dlcourse._validate import as_float_array, check_positive_int, lookup
 
 
 def accuracy(y_pred, y_true):
@@ -99,12 +99,29 @@ class Summary:
 
 
 class Trainable:
-    """Keras-style training for a model with forward/backward/params/grads."""
+    """Keras-style training (compile, fit, evaluate, predict) mixed into a model.
 
-    def __init__(self):
-        self.loss = None
-        self.optimizer = None
-        self.metrics = []
+    It uses only the layer interface, which the model supplies (``nn.Sequential``
+    gets it from ``nn.Composite``): ``forward(x)``, ``backward(dout)``,
+    ``params``, ``grads``, ``penalty()``, ``train(mode)`` and ``training``.
+    """
+
+    loss = None        # set by compile
+    optimizer = None
+    metrics = ()
+    training = True
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, dout):
+        raise NotImplementedError
+
+    def penalty(self):
+        raise NotImplementedError
+
+    def train(self, mode=True):
+        raise NotImplementedError
 
     def compile(self, loss="mean_squared_error", optimizer="sgd", metrics=()):
         """Choose the loss and optimizer by name (the slides' table) or as objects."""
@@ -115,7 +132,6 @@ class Trainable:
             if callable(m):
                 self.metrics.append((m.__name__, m))
             else:
-                from dlcourse._validate import lookup
                 self.metrics.append((m, lookup(m, METRICS, "metric")))
         return self
 
@@ -155,19 +171,16 @@ class Trainable:
         rng = default_rng(rng)
         history = History() if history is None else history
         bar = _progress(epochs, verbose)
-        n = len(X)
         for epoch in range(epochs):
             self.train(True)
-            order = rng.permutation(n) if shuffle else np.arange(n)
             total, seen, outputs = 0.0, 0, []
             # A diverging run overflows; it is reported below instead of warning at every step.
             with np.errstate(over="ignore", invalid="ignore"):
-                for start in range(0, n, batch_size):
-                    idx = order[start:start + batch_size]
-                    value, y_pred = self.train_step(X[idx], y[idx])
-                    total += value * len(idx)
-                    seen += len(idx)
-                    outputs.append((idx, y_pred))
+                for X_batch, y_batch in data.minibatches(X, y, batch_size, shuffle, rng=rng):
+                    value, y_pred = self.train_step(X_batch, y_batch)
+                    total += value * len(X_batch)
+                    seen += len(X_batch)
+                    outputs.append((y_pred, y_batch))
                     if not math.isfinite(value):
                         break
             values = {"loss": total / seen}
@@ -179,8 +192,8 @@ class Trainable:
                     bar.write(message)
                 break
             for name, fn in self.metrics:
-                values[name] = float(np.average([fn(p, y[i]) for i, p in outputs],
-                                                weights=[len(i) for i, _ in outputs]))
+                values[name] = float(np.average([fn(p, t) for p, t in outputs],
+                                                weights=[len(t) for _, t in outputs]))
             if validation_data is not None:
                 val = self.evaluate(*validation_data)
                 values.update({f"val_{k}": v for k, v in val.items()})
@@ -213,28 +226,6 @@ class Trainable:
         for name, fn in self.metrics:
             result[name] = fn(y_pred, y)
         return result
-
-    def summary(self, input_shape=None):
-        """Each layer's output shape and parameter count, from shapes alone.
-
-        ``input_shape`` is one example's shape (no batch axis), e.g. (784,) or
-        (1, 28, 28); it may be left out when the first layer is Linear.
-        """
-        if input_shape is None and hasattr(self.layers[0], "in_features"):
-            input_shape = (self.layers[0].in_features,)
-        rows, total, shape = [], 0, None if input_shape is None else tuple(input_shape)
-        for layer in self.layers:
-            shape = None if shape is None else layer.output_shape(shape)
-            count = layer.num_params()
-            total += count
-            rows.append((_one_line(repr(layer)), shape, count))
-        return Summary(rows, total)
-
-
-def _one_line(text):
-    """A layer's repr on one line (a nested Sequential prints over several)."""
-    return " ".join(text.split())
-
 
 def _progress(epochs, verbose):
     if not verbose:
