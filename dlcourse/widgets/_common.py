@@ -82,6 +82,26 @@ class FigureView:
         self._background_key = key
         self._background = cache.get(key)
 
+    def prerender(self, keys, show):
+        """Render the background of every key of ``keys`` now, so that a first visit only blits.
+
+        ``show(key)`` sets the static artists for ``key`` (as before
+        ``use_background(key)``). For Dropdown choices whose first full draw
+        would take longer than a redraw should (~90 ms a background). The
+        figure is left showing the last key: call ``show`` for the current one.
+        """
+        cache = self.__dict__.setdefault("_backgrounds", {})
+        current = self.__dict__.get("_background_key")
+        if current is not None and self._background is not None:
+            cache[current] = self._background
+        for key in keys:
+            if key not in cache:
+                show(key)
+                self.fig.canvas.draw()  # animated artists are skipped here
+                cache[key] = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        if current is not None:
+            self._background = cache.get(current)
+
     def png(self, full=False):
         canvas = self.fig.canvas
         if full or self._background is None:

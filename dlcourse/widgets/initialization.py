@@ -155,14 +155,20 @@ class InitExplorer(Explorer):
         self.view.animate(*self.ridges, self.std_line, self.grad_line,
                           *([self.status] if status else []))
 
-    def draw(self, state):
-        activation, depth = state["activation"], state["depth"]
+    def _show_axis(self, activation):
+        """The histograms' x axis for ``activation``: the only static part that changes."""
         lo, hi = HIST_RANGE[activation]
         if self.hax.get_xlim() != (lo, hi):
             self.hax.set_xlim(lo, hi)
             beyond = f" (values beyond pile up at {hi:g})" if activation == "relu" else ""
             self.hax.set_xlabel(f"{activation} output{beyond}", fontsize=9.5)
-        # One rendered background per activation: its x axis is the only static change.
+
+    def draw(self, state):
+        activation, depth = state["activation"], state["depth"]
+        self._show_axis(activation)
+        # One rendered background per activation, all drawn when the explorer is built.
+        self.view.prerender(ACTIVATIONS, self._show_axis)
+        self._show_axis(activation)
         self.view.use_background(activation)
         for i, ridge in enumerate(self.ridges):
             ridge.set_visible(i < depth)

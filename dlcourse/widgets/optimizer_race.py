@@ -316,6 +316,9 @@ class OptimizerRaceExplorer(Explorer):
         view = FigureView(self.panels.fig)
         view.animate(*self.panels.dynamic)
         view.use_background(surface)
+        # Every surface's contours are drawn now, so that a first visit to one only blits.
+        view.prerender(SURFACES, self.panels.show_surface)
+        self.panels.show_surface(surface)
         options = [(v[0], k) for k, v in SURFACES.items()]
         controls = {
             "surface": dropdown("surface f(x, y)", options, surface),
