@@ -145,18 +145,18 @@ def _class_labels_to_one_hot(y_true, y_pred, where):
     return y_true
 
 
-def _check_probabilities(y, where, rows_sum_to_one=False):
+def _check_probabilities(y, where, activation, rows_sum_to_one=False):
     """Fail unless every y lies in [0, 1] (and each row sums to 1, for a softmax output).
 
     The classic slip is a model whose output has no Sigmoid or Softmax: its
     values (logits) are not probabilities, and clipping them would report a
     near-perfect loss.
     """
-    fix = "(is the output's Sigmoid/Softmax missing? For raw scores pass from_logits=True)"
+    fix = f"(is the output's {activation} missing? For raw scores pass from_logits=True)"
     outside = (y < 0) | (y > 1) | ~np.isfinite(y)
     if outside.any():
         raise ValueError(f"{where}'y_pred' must hold probabilities in [0, 1], got "
-                         f"{y[outside][0]!r} at index {tuple(map(int, np.argwhere(outside)[0]))} "
+                         f"{float(y[outside][0])!r} at index {tuple(map(int, np.argwhere(outside)[0]))} "
                          f"{fix}")
     if rows_sum_to_one and y.ndim == 2:
         sums = y.sum(axis=1)
@@ -190,7 +190,7 @@ class CrossEntropy(Loss):
         y, t = self._prepare(y_pred, _class_labels_to_one_hot(y_true, y_pred, where))
         if self.from_logits:
             return float(-np.sum(t * F.log_softmax(y, axis=-1)) / y.shape[0])
-        _check_probabilities(y, where, rows_sum_to_one=True)
+        _check_probabilities(y, where, "Softmax", rows_sum_to_one=True)
         self.eps = np.finfo(y.dtype).eps
         return float(-np.sum(t * np.log(np.clip(y, self.eps, 1.0))) / y.shape[0])
 
@@ -225,7 +225,7 @@ class BinaryCrossEntropy(Loss):
         if self.from_logits:
             s = y
             return float(np.sum(np.maximum(s, 0) - t * s + np.log1p(np.exp(-np.abs(s)))) / s.shape[0])
-        _check_probabilities(y, "BinaryCrossEntropy: ")
+        _check_probabilities(y, "BinaryCrossEntropy: ", "Sigmoid")
         self.eps = np.finfo(y.dtype).eps
         p = np.clip(y, self.eps, 1.0 - self.eps)
         return float(-np.sum(t * np.log(p) + (1.0 - t) * np.log(1.0 - p)) / y.shape[0])

@@ -456,7 +456,10 @@ class Composite(Layer):
         rows = []
         for (name, child), shape in zip(self.children(), self.child_input_shapes(input_shape)):
             out = None if shape is None else tuple(child.output_shape(shape))
-            label = " ".join(repr(child).split())  # one line, even for a nested Sequential
+            if expand_nested and isinstance(child, Composite):
+                label = type(child).__name__  # its children follow on rows of their own
+            else:
+                label = " ".join(repr(child).split())  # one line, even for a nested Sequential
             if depth:
                 label = f"{'  ' * depth}{name}: {label}"
             rows.append((label, out, child.num_params()))

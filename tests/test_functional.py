@@ -83,3 +83,46 @@ def test_float32_stays_float32():
 def test_non_numeric_input_is_named():
     with pytest.raises(TypeError, match="'x' must hold numbers"):
         F.sigmoid(np.array(["a", "b"]))
+
+
+# ---------------------------------------------------------------- ReLU variants (chapter 2)
+
+X_GRID = np.array([-3.0, -1.0, -0.25, 0.25, 1.0, 3.0])
+
+
+def test_relu_variants_match_their_formulas():
+    x = X_GRID
+    assert np.array_equal(F.leaky_relu(x), np.where(x > 0, x, 0.01 * x))
+    assert np.array_equal(F.leaky_relu(x, alpha=0.2), np.where(x > 0, x, 0.2 * x))
+    assert np.allclose(F.elu(x), np.where(x > 0, x, np.exp(x) - 1), rtol=1e-15)
+    assert np.allclose(F.elu(x, alpha=0.5), np.where(x > 0, x, 0.5 * (np.exp(x) - 1)), rtol=1e-15)
+    assert np.allclose(F.softplus(x), np.log(1 + np.exp(x)), rtol=1e-15)
+    assert np.array_equal(F.leaky_relu_grad(x, 0.2), np.where(x > 0, 1.0, 0.2))
+    assert np.allclose(F.elu_grad(x), np.where(x > 0, 1.0, np.exp(x)), rtol=1e-15)
+    assert np.allclose(F.softplus_grad(x), 1 / (1 + np.exp(-x)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("f, grad", [
+    (F.leaky_relu, F.leaky_relu_grad), (F.elu, F.elu_grad), (F.softplus, F.softplus_grad),
+    (lambda v: F.leaky_relu(v, 0.3), lambda v: F.leaky_relu_grad(v, 0.3)),
+    (lambda v: F.elu(v, 2.0), lambda v: F.elu_grad(v, 2.0)),
+])
+def test_relu_variant_derivatives_match_central_differences(f, grad):
+    x = X_GRID.copy()  # no point within h of the kink at 0
+    numeric = numerical_gradient(lambda v: float(np.sum(f(v))), x)
+    assert relative_error(grad(X_GRID), numeric) < 1e-8
+
+
+def test_relu_variants_are_stable_for_large_inputs():
+    x = np.array([-1000.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.array_equal(F.softplus(x), [0.0, 1000.0])
+        assert np.array_equal(F.elu(x), [-1.0, 1000.0])
+        assert np.array_equal(F.leaky_relu(x), [-10.0, 1000.0])
+        assert np.array_equal(F.softplus_grad(x), [0.0, 1.0])
+
+
+def test_relu_variant_alpha_is_checked():
+    with pytest.raises(ValueError, match="leaky_relu: argument 'alpha' must lie in"):
+        F.leaky_relu(X_GRID, alpha=-0.1)

@@ -127,3 +127,73 @@ def test_unknown_loss_name_lists_known():
     ("categorical_crossentropy", losses.CrossEntropy)])
 def test_slides_loss_names(name, cls):
     assert isinstance(losses.get(name), cls)
+
+
+# ---------------------------------------------------------------- misuse and from_logits
+
+def test_bce_refuses_values_outside_0_1_and_names_the_likely_cause():
+    # the classic slip: no Sigmoid on the output, so logits reach the loss
+    with pytest.raises(ValueError, match=r"'y_pred' must hold probabilities in \[0, 1\], got 2\.5 "
+                                         r"at index \(0, 0\).*Sigmoid.*from_logits=True"):
+        losses.BinaryCrossEntropy().forward([[2.5], [-1.0]], [[1], [0]])
+    with pytest.raises(ValueError, match="probabilities"):
+        losses.BinaryCrossEntropy()([[0.5], [np.nan]], [[1], [0]])
+    # the boundaries themselves are probabilities
+    assert np.isfinite(losses.BinaryCrossEntropy()([[0.0], [1.0]], [[1], [0]]))
+
+
+def test_ce_refuses_logits_and_rows_that_do_not_sum_to_one():
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*Softmax.*from_logits=True"):
+        losses.CrossEntropy()([[2.0, -1.0, 0.5]], [0])
+    with pytest.raises(ValueError, match=r"each row of 'y_pred' must sum to 1.*row 1 summing to 1\.5"):
+        losses.CrossEntropy()([[0.2, 0.8], [0.7, 0.8]], [0, 1])  # sigmoid outputs, not a softmax
+    # float32 softmax rows (sums off by ~1e-7) pass
+    p = np.array([[0.1, 0.2, 0.7]], dtype=np.float32)
+    assert losses.CrossEntropy()(p, [2]) == pytest.approx(-np.log(0.7), rel=1e-6)
+
+
+@pytest.mark.parametrize("scale", [0.5, 3.0])
+def test_bce_from_logits_equals_the_probability_form(scale, rng):
+    s = scale * rng.standard_normal((6, 2))
+    t = rng.integers(0, 2, (6, 2)).astype(float)
+    p = 1.0 / (1.0 + np.exp(-s))
+    on_logits, on_probs = losses.BinaryCrossEntropy(from_logits=True), losses.BinaryCrossEntropy()
+    assert on_logits(s, t) == pytest.approx(on_probs(p, t), rel=1e-12)
+    # chain rule through the sigmoid: dE/ds = dE/dp * p (1 - p)
+    assert np.allclose(on_logits.backward(), on_probs.backward() * p * (1 - p), rtol=1e-10)
+    assert check_loss(losses.BinaryCrossEntropy(from_logits=True), s, t) < TOL
+
+
+def test_bce_from_logits_is_stable_where_the_probability_form_saturates():
+    bce = losses.BinaryCrossEntropy(from_logits=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = bce([[1000.0], [-1000.0], [-800.0]], [[0], [1], [0]])
+    assert value == pytest.approx((1000.0 + 1000.0 + 0.0) / 3)  # log(1 + e^1000) ~ 1000
+    assert np.allclose(bce.backward(), [[1 / 3], [-1 / 3], [0.0]])
+
+
+def test_ce_from_logits_equals_softmax_then_ce(rng):
+    z = 2 * rng.standard_normal((5, 4))
+    labels = rng.integers(0, 4, 5)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    on_logits, on_probs = losses.CrossEntropy(from_logits=True), losses.CrossEntropy()
+    assert on_logits(z, labels) == pytest.approx(on_probs(p, labels), rel=1e-12)
+    assert on_logits(z, labels) == pytest.approx(losses.SoftmaxCrossEntropy()(z, labels), rel=1e-15)
+    assert check_loss(losses.CrossEntropy(from_logits=True), z, labels) < TOL
+
+
+def test_one_lookup_behind_the_gets():
+    from dlcourse import init, optim
+    bce = losses.get("binary_crossentropy", from_logits=True)
+    assert isinstance(bce, losses.BinaryCrossEntropy) and bce.from_logits
+    assert losses.get(bce) is bce and isinstance(losses.get(losses.MSE), losses.MSE)
+    assert optim.get("adam", lr=0.01).lr == 0.01 and isinstance(optim.get(optim.SGD), optim.SGD)
+    assert init.get("HE_NORMAL") is init.he_normal
+    for get, what in [(losses.get, "loss"), (optim.get, "optimizer"), (init.get, "initialiser")]:
+        with pytest.raises(ValueError, match=f"unknown {what} 'nope'; known: "):
+            get("nope")
+    with pytest.raises(TypeError, match="loss must be a name \\(str\\) or a Loss, got int"):
+        losses.get(3)
+    with pytest.raises(TypeError, match="only apply to a name or a class"):
+        optim.get(optim.SGD(), lr=1.0)

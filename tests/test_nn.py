@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dlcourse import data, nn
+from dlcourse import conv, data, nn
 from dlcourse.gradcheck import check_layer
 from dlcourse.regularizers import L1, L2
 
@@ -183,3 +183,108 @@ def test_shapes_only_allocates_nothing():
         big = nn.Linear(25088, 4096)
     assert big.params == {}
     assert big.num_params() == 25088 * 4096 + 4096
+
+
+# ---------------------------------------------------------------- ReLU variants as layers
+
+@pytest.mark.parametrize("layer", [nn.LeakyReLU(), nn.LeakyReLU(alpha=0.3), nn.ELU(),
+                                   nn.ELU(alpha=0.5), nn.Softplus()], ids=repr)
+def test_relu_variant_layers_gradcheck(layer, rng):
+    x = rng.standard_normal((4, 5))
+    x[np.abs(x) < 0.05] = 0.5  # away from the kink at 0
+    _assert_gradcheck(layer, x)
+
+
+def test_relu_variant_layers_by_name_with_options():
+    assert isinstance(nn.activation("leaky_relu"), nn.LeakyReLU)
+    assert nn.activation("leaky_relu").alpha == 0.01
+    assert nn.activation("LEAKY_RELU", alpha=0.2).alpha == 0.2
+    assert nn.activation("elu").alpha == 1.0 and isinstance(nn.activation("softplus"), nn.Softplus)
+    y = nn.activation("elu", alpha=2.0).forward(np.array([[-1.0, 2.0]]))
+    assert np.allclose(y, [[2.0 * (np.exp(-1.0) - 1), 2.0]])
+    model = nn.Sequential([nn.Linear(2, 3, rng=0), nn.activation("softplus"), nn.Linear(3, 1, rng=1)])
+    model.compile(loss="mse", optimizer="sgd")
+    assert np.isfinite(model.fit(np.ones((4, 2)), np.zeros((4, 1)), verbose=0)["loss"][0])
+
+
+# ---------------------------------------------------------------- Linear.from_weights
+
+def test_linear_from_weights_copies_and_checks():
+    W, b = np.array([[1.0], [1.0]]), np.array([-1.0])
+    layer = nn.Linear.from_weights(W, b)
+    W[0, 0] = 5.0  # a copy: the layer does not change with the caller's array
+    assert np.array_equal(layer.params["W"], [[1.0], [1.0]]) and layer.params["b"].tolist() == [-1.0]
+    assert np.array_equal(layer.forward([[1, 1], [0, 1]]), [[1.0], [0.0]])
+    assert np.array_equal(nn.Linear.from_weights([[1, 2]]).params["b"], [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"from_weights: argument 'b' must have shape \(1,\).*got \(2,\)"):
+        nn.Linear.from_weights(W, [1.0, 2.0])
+    with pytest.raises(ValueError, match="argument 'W' must be a 2-D array"):
+        nn.Linear.from_weights([1.0, 2.0])
+    with nn.shapes_only():  # the given weights are kept even where others are not allocated
+        assert nn.Linear.from_weights([[1.0, 2.0]]).params["W"].shape == (1, 2)
+
+
+def test_from_weights_draws_no_random_numbers():
+    import dlcourse
+    before = dlcourse.default_rng().bit_generator.state
+    nn.Linear.from_weights([[1.0]], [0.0])
+    assert dlcourse.default_rng().bit_generator.state == before
+
+
+# ---------------------------------------------------------------- composites at any depth
+
+def _depth_three(p=0.5):
+    """Residual(Sequential([..., Residual(Sequential([... Dropout ...])), Dropout])): depth 3."""
+    inner = conv.Residual(nn.Sequential([nn.Linear(4, 4, rng=1), nn.Dropout(p, rng=2),
+                                         nn.Tanh(), nn.Linear(4, 4, rng=3)]))
+    middle = nn.Sequential([nn.Linear(4, 4, rng=4), nn.Sigmoid(), inner, nn.Dropout(p, rng=5)])
+    return conv.Residual(middle, shortcut=nn.Linear(4, 4, rng=6))
+
+
+def test_walk_reaches_every_layer_at_depth_three():
+    model = _depth_three()
+    paths = [path for path, _ in nn.walk(model)]
+    assert paths[:3] == ["", "block", "block.0"]
+    assert "block.2.block.1" in paths and "shortcut" in paths
+    dropouts = [path for path, lay in nn.walk(model) if isinstance(lay, nn.Dropout)]
+    assert dropouts == ["block.2.block.1", "block.3"]
+    assert set(model.params) == {"block.0.W", "block.0.b", "block.2.block.0.W", "block.2.block.0.b",
+                                 "block.2.block.3.W", "block.2.block.3.b", "shortcut.W", "shortcut.b"}
+    assert model.num_params() == 4 * 20
+
+
+def test_gradcheck_restores_dropout_randomness_at_depth_three(rng):
+    # Before the walk went through the composite base, only the first level's Dropout was
+    # restored, so the inner mask changed between evaluations and the check failed.
+    errors = check_layer(_depth_three(), rng.standard_normal((3, 4)) + 0.5)
+    assert max(errors.values()) < TOL, errors
+
+
+def test_train_eval_penalty_and_dtype_reach_depth_three():
+    model = _depth_three()
+    model.eval()
+    assert all(not lay.training for _, lay in nn.walk(model))
+    model.train()
+    assert all(lay.training for _, lay in nn.walk(model))
+    model.block[2].block[0].regularizer = L2(0.5)
+    W = model.block[2].block[0].params["W"]
+    assert model.penalty() == pytest.approx(0.25 * np.sum(W * W))
+    model.astype(np.float32)
+    assert all(v.dtype == np.float32 for v in model.params.values())
+
+
+def test_summary_expands_nested_composites_at_depth_three():
+    model = nn.Sequential([nn.Linear(3, 4, rng=0), _depth_three(), nn.Linear(4, 2, rng=7)])
+    flat = model.summary()
+    assert len(flat.rows) == 3 and flat.total_params == model.num_params() == 16 + 80 + 10
+    nested = model.summary(expand_nested=True)
+    names = [row[0] for row in nested.rows]
+    assert names[:4] == ["Linear(3, 4)", "Residual", "  block: Sequential", "    0: Linear(4, 4)"]
+    assert "    2: Residual" in names             # the Residual inside the Sequential
+    assert "      block: Sequential" in names     # depth 3: its block
+    assert "        1: Dropout(p=0.5)" in names
+    assert "  shortcut: Linear(4, 4)" in names
+    assert all(row[1] == (4,) for row in nested.rows[1:-1]) and nested.rows[-1][1] == (2,)
+    assert nested.total_params == flat.total_params
+    # the parameter counts of each composite's children add up to the composite's own
+    assert nested.rows[2][2] + nested.rows[-2][2] == nested.rows[1][2]

@@ -177,7 +177,8 @@ def test_space_warp_animations():
 
 DERIVATIVES = {
     "sigmoid": F.sigmoid_grad, "tanh": F.tanh_grad, "relu": F.relu_grad,
-    "identity": np.ones_like, "step": np.zeros_like,
+    "identity": np.ones_like, "step": np.zeros_like, "leaky_relu": F.leaky_relu_grad,
+    "elu": F.elu_grad, "softplus": F.softplus_grad,
 }
 
 
@@ -202,6 +203,16 @@ def test_sigmoid_vanishes_and_relu_passes_as_the_text_says():
     assert png(ex) != before
     ex.controls["x"].value = -1.0
     assert ex.state["product"] == 0.0 and "no gradient" in ex.text.value
+
+
+def test_the_relu_variants_are_offered_with_their_formulas():
+    ex = activation_explorer("leaky_relu", x=-2.0, k=2)
+    assert ex.state["f"] == pytest.approx(-0.02) and ex.state["slope"] == pytest.approx(0.01)
+    assert "0.01 x" in ex.text.value
+    ex.set(name="elu", x=-1.0)
+    assert ex.state["f"] == pytest.approx(np.exp(-1.0) - 1)
+    ex.set(name="softplus", x=0.0)
+    assert ex.state["f"] == pytest.approx(np.log(2.0)) and ex.state["slope"] == pytest.approx(0.5)
 
 
 def test_softmax_is_not_offered():

@@ -135,22 +135,6 @@ def slider(description, min, max, value, step=None, unit="", integer=False, log=
                          readout_format=".3g", **common)
 
 
-def linear_with(W, b):
-    """A ``dlcourse.nn.Linear`` holding the given weights: W (in, out), b (out,).
-
-    For explorers that show a network with fixed weights (the slides' values);
-    no random numbers are drawn, so the course-wide generator is left alone.
-    """
-    from dlcourse import nn
-    W = np.array(W, dtype=np.float64)
-    b = np.array(b, dtype=np.float64).reshape(-1)
-    if W.ndim != 2 or b.shape != (W.shape[1],):
-        raise ValueError(f"linear_with: W must be (in, out) and b (out,), got {W.shape} and {b.shape}")
-    layer = nn.Linear(W.shape[0], W.shape[1], init=lambda n_in, n_out, rng: W.copy())
-    layer.params["b"][...] = b
-    return layer
-
-
 def dropdown(description, options, value=None):
     return W.Dropdown(options=options, value=value if value is not None else options[0],
                       description=description, style={"description_width": "initial"})

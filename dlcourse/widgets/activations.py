@@ -9,7 +9,9 @@ gradient that reaches the first layer is scaled by
 The sigmoid's slope is at most 0.25 (at x = 0), so its product shrinks at
 least as fast as 0.25^k: after 10 layers, below 1e-6. tanh's slope reaches 1
 only at x = 0; ReLU's is exactly 1 for every x > 0 (and 0 for x < 0); the step
-function's is 0 everywhere it exists, so no gradient passes at all.
+function's is 0 everywhere it exists, so no gradient passes at all. The ReLU
+variants keep a slope for x < 0: leaky ReLU 0.01, ELU e^x, softplus sigma(x)
+(a smooth ReLU whose slope is never exactly 0 or 1).
 
 Softmax is left out: it maps a vector to a vector, so its derivative is a
 matrix (the Jacobian y_k (delta_kj - y_j)), not one slope; chapter 3 treats it
@@ -35,6 +37,9 @@ FUNCTIONS = {
     "sigmoid": "y = 1 / (1 + e^-x)",
     "tanh": "y = (e^x - e^-x) / (e^x + e^-x)",
     "relu": "y = max(0, x)",
+    "leaky_relu": "y = x if x > 0 else 0.01 x",
+    "elu": "y = x if x > 0 else e^x - 1",
+    "softplus": "y = log(1 + e^x)",
     "identity": "y = x",
 }
 X_RANGE = (-5.0, 5.0)
@@ -189,7 +194,8 @@ class ActivationExplorer(Explorer):
 
 
 def activation_explorer(name="sigmoid", x=1.0, k=5):
-    """Pick an activation (step, sigmoid, tanh, relu, identity); see f, f', the vanishing gradient.
+    """Pick an activation (step, sigmoid, tanh, ReLU and its variants leaky ReLU, ELU and
+    softplus, identity); see f, f' and the vanishing gradient.
 
     Left: f and f' with the point x, its value and its slope (the tangent).
     Right, on a log scale: f'(x)^k, the factor by which the gradient shrinks

@@ -32,7 +32,6 @@ from dlcourse.widgets._common import (
     Explorer,
     FigureView,
     blit_animation_html,
-    linear_with,
     new_figure,
     slider,
 )
@@ -53,7 +52,8 @@ WEIGHTS = {
 
 def build_network():
     """The example's network as a ``dlcourse.nn.Sequential`` with the example's weights."""
-    return nn.Sequential([linear_with(W1, B1), nn.Sigmoid(), linear_with(W2, B2), nn.Sigmoid()])
+    return nn.Sequential([nn.Linear.from_weights(W1, B1), nn.Sigmoid(),
+                          nn.Linear.from_weights(W2, B2), nn.Sigmoid()])
 
 
 @functools.lru_cache(maxsize=64)

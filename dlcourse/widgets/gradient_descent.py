@@ -25,13 +25,12 @@ import functools
 import ipywidgets as W
 import numpy as np
 
-from dlcourse import data, losses, optim
+from dlcourse import data, losses, nn, optim
 from dlcourse.widgets._common import (
     PALETTE,
     Explorer,
     FigureView,
     blit_animation_html,
-    linear_with,
     new_figure,
     slider,
 )
@@ -136,7 +135,7 @@ def sgd_path(lr, n_steps, start=(0.0, 0.0), n_samples=30, seed=0):
     """
     size, price = data.apartment_prices(n_samples, seed)
     X, y = size[:, None], price[:, None]
-    model = linear_with([[start[0]]], [start[1]])
+    model = nn.Linear.from_weights([[start[0]]], [start[1]])
     loss_fn, opt = losses.MSE(), optim.SGD(lr)
     a, b, values = [], [], []
     for _ in range(n_steps + 1):

@@ -21,7 +21,6 @@ from dlcourse.widgets._common import (
     FigureView,
     blit_animation_html,
     dropdown,
-    linear_with,
     new_figure,
     slider,
 )
@@ -34,7 +33,7 @@ _TINT = "#f3e3c3"  # the y = 1 side
 
 def perceptron(w1, w2, b):
     """The perceptron as dlcourse layers: ``Sequential([Linear(2, 1), Step()])``, these weights."""
-    return nn.Sequential([linear_with([[w1], [w2]], [b]), nn.Step()])
+    return nn.Sequential([nn.Linear.from_weights([[w1], [w2]], [b]), nn.Step()])
 
 
 def perceptron_outputs(w1, w2, b, gate="AND"):

@@ -41,7 +41,6 @@ from dlcourse.widgets._common import (
     FigureView,
     TrainingRun,
     blit_animation_html,
-    linear_with,
     new_figure,
     slider,
 )
@@ -63,8 +62,8 @@ def slides_network(steepness=2.0):
     by a Sigmoid. The output unit is sigmoid(k (h1 + h2 - 1.5)).
     """
     k = float(steepness)
-    return nn.Sequential([linear_with(k * SLIDE_W1, k * SLIDE_B1), nn.Sigmoid(),
-                          linear_with(k * OUTPUT_W2, k * OUTPUT_B2_SMOOTH), nn.Sigmoid()])
+    return nn.Sequential([nn.Linear.from_weights(k * SLIDE_W1, k * SLIDE_B1), nn.Sigmoid(),
+                          nn.Linear.from_weights(k * OUTPUT_W2, k * OUTPUT_B2_SMOOTH), nn.Sigmoid()])
 
 
 def trained_network(seed=0, lr=0.05):

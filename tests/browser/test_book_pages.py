@@ -1,6 +1,6 @@
 """Every page of the table of contents, opened in headless Chromium from a local server.
 
-Per page: no console errors (see ALLOWED_CONSOLE_ERRORS), no request leaves 127.0.0.1, the math
+Per page: no console error at all (none is allowlisted), no request leaves 127.0.0.1, the math
 is typeset by the vendored MathJax, every image loads, the static widget views render, every
 matplotlib animation scrubs, and a full-page screenshot goes to <build>/screenshots/. Across the
 site: internal links and anchors resolve (a crawl of the static files) and search finds pages.
@@ -23,26 +23,8 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 30_000
 
-# Console errors that are not the book's fault. Each entry: (regular expression, why it is
-# allowed). Keep it short; an entry needs a named upstream cause.
-ALLOWED_CONSOLE_ERRORS: list[tuple[str, str]] = [
-    (
-        r"^Got invalid theme mode: \. Resetting to auto\.",
-        # pydata-sphinx-theme 0.17 (under sphinx-book-theme 1.3): its inline <head> script sets
-        # document.documentElement.dataset.mode = localStorage.getItem("mode") || "", and on a
-        # first visit (empty localStorage, as in every fresh test context) setTheme("") logs
-        # this with console.error, then falls back to "auto" and stores it. Harmless; the book
-        # does not own the theme's script.
-        "pydata-sphinx-theme: first visit with empty localStorage",
-    ),
-]
-
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-
-
-def _allowed(message: str) -> bool:
-    return any(re.search(pattern, message) for pattern, _why in ALLOWED_CONSOLE_ERRORS)
 
 
 # --------------------------------------------------------------------------- in the page
@@ -222,7 +204,7 @@ def test_page(toc_page, book_html, site_url, watched_context, screenshot_dir):
     page.evaluate("() => window.scrollTo(0, 0)")
     full_page_screenshot(page, shot)
 
-    errors = [e for e in watch.console_errors + watch.page_errors if not _allowed(e)]
+    errors = watch.console_errors + watch.page_errors
     if errors:
         problems.append("console errors:\n    " + "\n    ".join(errors))
     if watch.off_site:
@@ -340,6 +322,6 @@ def test_search_finds_the_term(term, expected_page, site_url, watched_context):
     hrefs = results.locator("a").evaluate_all("links => links.map(a => a.href)")
     pages = sorted({urlsplit(h).path.lstrip("/") for h in hrefs})
     assert expected_page in pages, f"search for {term!r} found {pages}, not {expected_page}"
-    errors = [e for e in watch.console_errors + watch.page_errors if not _allowed(e)]
+    errors = watch.console_errors + watch.page_errors
     assert not errors, f"console errors on the search page: {errors}"
     assert not watch.off_site, f"the search page tried to leave 127.0.0.1: {watch.off_site}"
