@@ -21,6 +21,7 @@ known exactly. The surfaces, each a small pure function with its gradient:
   methods, which divide by the gradient's size, keep a steady pace.
 """
 
+import collections
 import functools
 import math
 
@@ -38,6 +39,7 @@ from dlcourse.widgets._common import (
 )
 
 MAX_STEPS = 200
+RECENT = 64  # settings whose runs an explorer keeps (a few MB at most)
 #: Optimizer name -> (class from dlcourse.optim, colour, end marker).
 OPTIMIZERS = {
     "SGD": (optim.SGD, PALETTE["black"], "o"),
@@ -328,7 +330,7 @@ class OptimizerRaceExplorer(Explorer):
             "x0": slider("start x0", *xr, start[0], step=(xr[1] - xr[0]) / 200),
             "y0": slider("start y0", *yr, start[1], step=(yr[1] - yr[0]) / 400),
         }
-        self._runs_key, self._runs = None, None
+        self._runs = collections.OrderedDict()  # recent settings' runs, newest last
         self._start(view, controls)
 
     def _on_change(self, change):
@@ -359,11 +361,16 @@ class OptimizerRaceExplorer(Explorer):
         return super().set(**values)
 
     def compute(self, surface, lr, steps, x0, y0):
+        # The steps slider only reveals: runs restart only for new settings, and the last
+        # RECENT settings' runs are kept, so going back to a value redraws without recomputing.
         key = (surface, lr, x0, y0)
-        if key != self._runs_key:  # the steps slider reveals: runs restart only for a new key
-            self._runs_key = key
-            self._runs = {name: OptimizerRun(name, surface, lr, (x0, y0)) for name in OPTIMIZERS}
-        runs = {name: run.result(steps) for name, run in self._runs.items()}
+        if key not in self._runs:
+            self._runs[key] = {name: OptimizerRun(name, surface, lr, (x0, y0))
+                               for name in OPTIMIZERS}
+            if len(self._runs) > RECENT:
+                self._runs.popitem(last=False)
+        self._runs.move_to_end(key)
+        runs = {name: run.result(steps) for name, run in self._runs[key].items()}
         return race_state(surface, lr, (x0, y0), steps, runs)
 
     def draw(self, state):
