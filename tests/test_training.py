@@ -151,3 +151,32 @@ def test_set_seed_restarts_the_course_generator():
     np.testing.assert_array_equal(nn.Linear(3, 3).params["W"], a)
     with pytest.raises(TypeError, match="'seed' must be an int"):
         dlcourse.set_seed("7")
+
+
+def test_fit_is_algorithm_4_1_over_data_minibatches():
+    # fit's epochs are exactly: for each (xb, yb) in data.minibatches(X, y, b, rng=rng),
+    # one train_step; the same generator gives the same weights.
+    X, y = data.make_moons(40, seed=1)
+    fitted, by_hand = _xor_model(seed=5), _xor_model(seed=5)
+    fitted.compile(loss="binary_crossentropy", optimizer=optim.SGD(lr=0.3))
+    by_hand.compile(loss="binary_crossentropy", optimizer=optim.SGD(lr=0.3))
+    history = fitted.fit(X, y, epochs=3, batch_size=7, verbose=0, rng=11)
+    rng, losses = np.random.default_rng(11), []
+    for _ in range(3):
+        values = [(by_hand.train_step(xb, yb)[0], len(xb))
+                  for xb, yb in data.minibatches(X, y, 7, rng=rng)]
+        losses.append(sum(v * n for v, n in values) / len(X))
+    assert np.allclose(history["loss"], losses, rtol=1e-12)
+    for key, value in fitted.params.items():
+        np.testing.assert_array_equal(value, by_hand.params[key])
+
+
+def test_trainable_states_the_interface_it_needs():
+    from dlcourse.training import Trainable
+
+    class NoLayers(Trainable):
+        pass
+
+    model = NoLayers().compile(loss="mse", optimizer="sgd")
+    with pytest.raises(NotImplementedError):
+        model.fit(np.zeros((2, 1)), np.zeros((2, 1)), verbose=0)
