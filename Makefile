@@ -16,8 +16,16 @@ export OMP_NUM_THREADS ?= 1
 
 .PHONY: book test setup clean-book bench catalogs twins
 
+# Two editions from one source (issue 15): English in _build/html, Korean in _build/html/ko (same
+# page paths; translations from locales/ko/LC_MESSAGES, see locales/TRANSLATING.md). Both use the
+# one execution cache _build/.jupyter_cache, so the Korean build runs no cell the English one ran.
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python book/_ext/editions.py config ko
+	$(BIN)/jupyter-book build . -W -n --keep-going --config _build/editions/_config.ko.yml \
+	    --path-output _build/editions/ko
+	rm -rf _build/html/ko
+	cp -r _build/editions/ko/_build/html _build/html/ko
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["LANGUAGES", "ENV_VAR", "set_language", "get_language", "gettext", "ngettext",
-           "_", "N_", "translation"]
+           "_", "N_", "translation", "use_hangul_font"]
 
 DOMAIN = "dlcourse"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -103,6 +103,46 @@ _ = gettext
 def N_(message):
     """Mark ``message`` for the catalog without translating it now (module-level constants)."""
     return message
+
+
+# ---------------------------------------------------------------- Hangul in figures
+
+HANGUL_FONT = "NanumGothic"
+
+
+def hangul_font_files():
+    """The NanumGothic .ttf files shipped by the koreanize-matplotlib package."""
+    import importlib.util
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("use_hangul_font: the package koreanize-matplotlib (which ships "
+                                  "the NanumGothic font) is not installed: pip install "
+                                  "koreanize-matplotlib")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    return sorted(folder.glob("NanumGothic*.ttf"))
+
+
+def use_hangul_font():
+    """Let matplotlib draw Hangul: NanumGothic as the fallback after the current sans-serif font.
+
+    Latin letters, digits and symbols keep their font (DejaVu Sans by default), so English
+    figures look as before; a Hangul glyph, missing from DejaVu Sans, comes from NanumGothic
+    (matplotlib >= 3.6 falls back glyph by glyph along the list ``font.family``, to which
+    NanumGothic is appended). The font comes from
+    the koreanize-matplotlib package, not from the system, so it is there wherever the course is
+    installed. (Importing koreanize_matplotlib itself would switch every figure to NanumGothic.)
+    Idempotent; the explorers call it when ``dlcourse.widgets`` is imported.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    for path in hangul_font_files():
+        if str(path) not in known:
+            font_manager.fontManager.addfont(str(path))
+    family = list(matplotlib.rcParams["font.family"])
+    if HANGUL_FONT not in family:
+        matplotlib.rcParams["font.family"] = family + [HANGUL_FONT]
+    return HANGUL_FONT
 
 
 # ---------------------------------------------------------------- .po files (no dependency)

@@ -198,8 +198,18 @@ def twin_name(assignment, lang="ko"):
 
 
 def twins_of(names):
-    """The twin names of the English assignments ``names`` (for the course's listing)."""
+    """The twin names of the English assignments ``names``."""
     return [twin_name(a, lang) for lang in TWIN_LANGUAGES for a in names if not is_twin(a)]
+
+
+def with_twins(root, names):
+    """``names``, each followed by its twins that exist in solutions/ (for release and check-sync:
+    a twin is an assignment of its own for nbgrader, but not listed in nbgrader_config.py)."""
+    out = []
+    for a in names:
+        out.append(a)
+        out += [t for t in twins_of([a]) if (Path(root) / "solutions" / t).is_dir() and t not in names]
+    return out
 
 
 def notebook_catalog(root, assignment, lang="ko"):
@@ -290,7 +300,8 @@ def twin_drift(root, names=None):
         for a in names or assignments(root):
             path = twin_path(root, a, lang)
             if not path.is_file():
-                problems.append(f"missing {path.relative_to(root)}: run `make twins`")
+                if notebook_catalog(root, a, lang).is_file():  # the course has a catalog for it
+                    problems.append(f"missing {path.relative_to(root)}: run `make twins`")
             elif path.read_text(encoding="utf-8") != twin_text(root, a, lang):
                 problems.append(f"{path.relative_to(root)} differs from solutions/{a} + its "
                                 f"catalog: run `make twins`")

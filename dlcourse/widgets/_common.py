@@ -18,6 +18,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from dlcourse.i18n import gettext as tr
+from dlcourse.i18n import use_hangul_font
+
+use_hangul_font()  # Hangul in figures: NanumGothic (koreanize-matplotlib) as the fallback font
 
 # Okabe and Ito's palette, distinguishable with the common colour-vision deficiencies.
 PALETTE = {
