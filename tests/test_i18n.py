@@ -277,6 +277,11 @@ def test_twin_translates_paragraphs_and_falls_back_to_english(tmp_path):
     assert cat.twin_drift(tmp_path), "a catalog change must show as drift"
 
 
+def test_twin_setup_line_switches_the_package_to_korean():
+    exec(cat.SET_LANGUAGE["ko"], {})
+    assert dlcourse.get_language() == "ko"
+
+
 def test_committed_twins_are_in_sync():
     """solutions/<A>-ko is what `make twins` makes of solutions/<A> and its catalog."""
     assert cat.twin_drift(ROOT) == []
