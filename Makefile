@@ -14,10 +14,18 @@ STAMP  := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test setup clean-book bench
+.PHONY: book test setup clean-book bench catalogs twins
 
+# Two editions from one source (issue 15): English in _build/html, Korean in _build/html/ko (same
+# page paths; translations from locales/ko/LC_MESSAGES, see locales/TRANSLATING.md). Both use the
+# one execution cache _build/.jupyter_cache, so the Korean build runs no cell the English one ran.
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python book/_ext/editions.py config ko
+	$(BIN)/jupyter-book build . -W -n --keep-going --config _build/editions/_config.ko.yml \
+	    --path-output _build/editions/ko
+	rm -rf _build/html/ko
+	cp -r _build/editions/ko/_build/html _build/html/ko
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -29,6 +37,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all]'
 	touch $(STAMP)
+
+# Translation catalogs (issue 15; locales/TRANSLATING.md). After any English change:
+#   make catalogs   gettext build of the book (nothing executed) -> locales/ko/LC_MESSAGES/book/*.po,
+#                   the assignments' markdown -> locales/ko/LC_MESSAGES/assignments/*.po,
+#                   the package's messages -> dlcourse/locale/ko/LC_MESSAGES/dlcourse.po;
+#                   translations kept, changed paragraphs marked fuzzy; then a table of what is left.
+#   make twins      solutions/<A>-ko/<A>-ko.ipynb from solutions/<A>/<A>.ipynb and its catalog.
+GETTEXT := _build/editions/gettext/_build/gettext
+catalogs: $(STAMP)
+	$(BIN)/python book/_ext/editions.py config gettext
+	rm -rf $(GETTEXT)
+	$(BIN)/jupyter-book build . -W -n --keep-going --quiet --builder custom --custom-builder gettext \
+	    --config _build/editions/_config.gettext.yml --path-output _build/editions/gettext
+	$(BIN)/python book/_ext/editions.py fix-pot $(GETTEXT)
+	$(BIN)/sphinx-intl update -p $(GETTEXT) -l ko -d locales -w 100 >/dev/null
+	$(BIN)/python -m dlcourse.i18n_catalogs notebooks
+	$(BIN)/python -m dlcourse.i18n_catalogs package
+	$(BIN)/python -m dlcourse.i18n_catalogs stats
+
+twins: $(STAMP)
+	$(BIN)/python -m dlcourse.i18n_catalogs twins
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -15,6 +15,7 @@ The submodules map onto the book's chapters:
 ``dlcourse.data``         gates, toy 2-D sets, Iris, digits, mini-batches
 ``dlcourse.widgets``      interactive explorers (loads matplotlib and ipywidgets)
 ``dlcourse.check``        the checks graded assignments use to give feedback
+``dlcourse.i18n``         the language of check messages and explorers (``set_language("ko")``)
 ========================  ==============================================
 
 ``import dlcourse`` loads NumPy only; matplotlib, ipywidgets and tqdm load when
@@ -24,9 +25,10 @@ something that needs them is used.
 import importlib
 
 from dlcourse._rng import default_rng, set_seed
+from dlcourse.i18n import get_language, set_language  # "en" or "ko" (check messages, explorers)
 
 __version__ = "0.1.0"
-__all__ = ["default_rng", "set_seed", "__version__"]
+__all__ = ["default_rng", "set_seed", "set_language", "get_language", "__version__"]
 
 _SUBMODULES = {
     "functional", "losses", "nn", "gradcheck", "optim", "init", "regularizers",

@@ -34,6 +34,8 @@ import contextlib
 
 import numpy as np
 
+from dlcourse.i18n import N_, _
+
 __all__ = [
     "CheckFailed", "NotAttempted", "call", "call_mutating", "check_array", "check_close",
     "check_equal", "check_numbers", "check_raises", "check_shape", "check_true", "passed",
@@ -94,7 +96,7 @@ def _fmt(value):
         if value.size <= SHOW_MAX and value.dtype.kind in _NUMERIC_KINDS:
             text = _array2string(value, separator=", ", formatter={"float_kind": _num})
             return text.replace("\n", "")
-        return f"an array of shape {value.shape} and dtype {value.dtype}"
+        return _("an array of shape {shape} and dtype {dtype}").format(shape=value.shape, dtype=value.dtype)
     if type(value) in _INT_SCALARS:
         return repr(int(value))
     if type(value) in _REAL_SCALARS:
@@ -102,7 +104,7 @@ def _fmt(value):
     text = repr(value) if type(value) in (str, bool, type(None), tuple) else None
     if text is not None and len(text) <= 80:
         return text
-    return f"an object of type {type(value).__name__}"
+    return _("an object of type {type}").format(type=type(value).__name__)
 
 
 def _num(value):
@@ -115,9 +117,9 @@ def _fail(name, problem, hint=None, mistake=None, exc=CheckFailed):
     """Raise ``exc`` with the message "name: problem. It looks like ... Hint: hint"."""
     message = f"{name}: {_sentence(problem)}"
     if mistake:
-        message += f" It looks like {_sentence(mistake)}"
+        message += " " + _("It looks like {mistake}").format(mistake=_sentence(mistake))
     if hint:
-        message += f" Hint: {hint}"
+        message += " " + _("Hint: {hint}").format(hint=hint)
     raise exc(message)
 
 
@@ -127,7 +129,7 @@ def _sentence(text):
 
 def passed(what):
     """Print that the visible checks of ``what`` pass (hidden checks run at grading)."""
-    print(f"OK: {what}: the visible checks pass (more checks run when it is graded).")
+    print(_("OK: {what}: the visible checks pass (more checks run when it is graded).").format(what=what))
 
 
 # ---------------------------------------------------------------- calling student code
@@ -138,7 +140,7 @@ def _stub_name(err):
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
     if tb is None:
-        return "a function"
+        return _("a function")
     code = tb.tb_frame.f_code
     return _short(getattr(code, "co_qualname", code.co_name))
 
@@ -149,15 +151,15 @@ def _short(qualname):
 
 
 def _label(fn, args, kwargs):
-    fname = _short(str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "the function")))
+    fname = _short(str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", _("the function"))))
     parts = [_fmt(a) for a in args] + [f"{k}={_fmt(v)}" for k, v in kwargs.items()]
     return f"{fname}({', '.join(parts)})"
 
 
 def _call(fn, args, kwargs, may_modify_inputs):
     if not callable(fn):
-        raise CheckFailed(f"expected a function to call, got {_fmt(fn)}: did a later cell "
-                          "give its name to something else?")
+        raise CheckFailed(_("expected a function to call, got {got}: did a later cell "
+                            "give its name to something else?").format(got=_fmt(fn)))
     label = _label(fn, args, kwargs)
     if _refuse_reference is not None:
         _refuse_reference(fn, label)
@@ -166,24 +168,24 @@ def _call(fn, args, kwargs, may_modify_inputs):
         result = fn(*args, **kwargs)
     except NotImplementedError as err:
         stub = _stub_name(err)
-        raise NotAttempted(
-            f"{label}: not attempted yet: {stub} still raises NotImplementedError. Replace "
+        raise NotAttempted(_(
+            "{label}: not attempted yet: {stub} still raises NotImplementedError. Replace "
             "`raise NotImplementedError()` in its cell with your code, run that cell, then "
             "run this check again."
-        ) from None
+        ).format(label=label, stub=stub)) from None
     except CheckFailed:
         raise
     except Exception as err:
-        raise CheckFailed(
-            f"{label} raised {type(err).__name__}: {err}. Run it in a cell of your own to see "
+        raise CheckFailed(_(
+            "{label} raised {error}: {message}. Run it in a cell of your own to see "
             "the full traceback."
-        ) from err
+        ).format(label=label, error=type(err).__name__, message=err)) from err
     if not may_modify_inputs:
         for i, before in snapshots:
             if not _same(args[i], before):
-                _fail(label, f"it changed its argument number {i + 1} in place",
-                      "work on a copy (x.copy(), or build a new array with np.where) and "
-                      "return it; the caller's array must stay as it was.")
+                _fail(label, _("it changed its argument number {number} in place").format(number=i + 1),
+                      _("work on a copy (x.copy(), or build a new array with np.where) and "
+                        "return it; the caller's array must stay as it was."))
     return result
 
 
@@ -214,19 +216,21 @@ def check_raises(exception, *, name, hint=None):
         yield
     except NotImplementedError as err:
         raise NotAttempted(
-            f"{name}: not attempted yet: {_stub_name(err)} still raises NotImplementedError."
+            _("{name}: not attempted yet: {stub} still raises NotImplementedError.").format(
+                name=name, stub=_stub_name(err))
         ) from None
     except exception:
         return
     except Exception as err:  # noqa: BLE001 -- any other exception is the answer being wrong
-        _fail(name, f"expected {_exc_name(exception)}, but it raised {type(err).__name__}: {err}",
-              hint)
-    _fail(name, f"expected {_exc_name(exception)}, but nothing was raised", hint)
+        _fail(name, _("expected {expected}, but it raised {error}: {message}").format(
+            expected=_exc_name(exception), error=type(err).__name__, message=err), hint)
+    _fail(name, _("expected {expected}, but nothing was raised").format(
+        expected=_exc_name(exception)), hint)
 
 
 def _exc_name(exception):
     if isinstance(exception, tuple):
-        return " or ".join(e.__name__ for e in exception)
+        return _(" or ").join(e.__name__ for e in exception)
     return exception.__name__
 
 
@@ -265,19 +269,19 @@ def _as_float64(arr):
 def _numeric_array(got, name):
     """Reject anything that is not a plain ndarray of real numbers."""
     if got is None:
-        _fail(name, "got None", "did the function end without `return`?")
+        _fail(name, _("got None"), _("did the function end without `return`?"))
     if type(got) is not _ndarray:
         if isinstance(got, (list, tuple)):
-            _fail(name, f"expected a NumPy array, got a {type(got).__name__}",
-                  "wrap the result in np.asarray(...) or build it with NumPy operations.")
-        _fail(name, f"expected a NumPy array (numpy.ndarray), got {_fmt(got)}")
+            _fail(name, _("expected a NumPy array, got a {type}").format(type=type(got).__name__),
+                  _("wrap the result in np.asarray(...) or build it with NumPy operations."))
+        _fail(name, _("expected a NumPy array (numpy.ndarray), got {got}").format(got=_fmt(got)))
     if got.dtype.kind not in _NUMERIC_KINDS:
-        _fail(name, f"expected an array of real numbers, got dtype {got.dtype}")
+        _fail(name, _("expected an array of real numbers, got dtype {dtype}").format(dtype=got.dtype))
 
 
 def _shape_hint(got_shape, expected_shape):
     if tuple(reversed(got_shape)) == expected_shape:
-        return "the axes look swapped: is something transposed?"
+        return _("the axes look swapped: is something transposed?")
     size = 1
     for n in got_shape:
         size *= n
@@ -285,10 +289,10 @@ def _shape_hint(got_shape, expected_shape):
     for n in expected_shape:
         want *= n
     if size == want:
-        return ("the number of entries is right but the shape is not: an extra axis of "
-                "length 1, or a missing one? (look at keepdims, reshape, ravel)")
+        return _("the number of entries is right but the shape is not: an extra axis of "
+                 "length 1, or a missing one? (look at keepdims, reshape, ravel)")
     if len(got_shape) != len(expected_shape):
-        return "the number of axes differs: did a sum or mean reduce the wrong axis?"
+        return _("the number of axes differs: did a sum or mean reduce the wrong axis?")
     return None
 
 
@@ -297,7 +301,7 @@ def check_shape(got, shape, *, name, hint=None):
     _numeric_array(got, name)
     shape = tuple(shape)
     if got.shape != shape:
-        _fail(name, f"expected shape {shape}, got {got.shape}",
+        _fail(name, _("expected shape {expected}, got {got}").format(expected=shape, got=got.shape),
               _shape_hint(got.shape, shape) or hint)
 
 
@@ -306,10 +310,11 @@ def _check_dtype(got, dtype, name, hint):
         return
     if dtype == "float":
         if got.dtype.kind != "f":
-            _fail(name, f"expected a floating-point array, got dtype {got.dtype}",
-                  "convert with .astype(float), or use float constants such as 1.0 and 0.0.")
+            _fail(name, _("expected a floating-point array, got dtype {dtype}").format(dtype=got.dtype),
+                  _("convert with .astype(float), or use float constants such as 1.0 and 0.0."))
     elif got.dtype != _dtype(dtype):
-        _fail(name, f"expected dtype {_dtype(dtype)}, got {got.dtype}", hint)
+        _fail(name, _("expected dtype {expected}, got {got}").format(expected=_dtype(dtype),
+                                                                   got=got.dtype), hint)
 
 
 def _find_mistake(got, mistakes, rtol, atol):
@@ -349,25 +354,27 @@ def check_array(got, expected, *, name, hint=None, rtol=1e-7, atol=1e-9, dtype=N
     first = int(_flatnonzero(_logical_not(ok))[0])
     where = tuple(int(i) for i in _unravel_index(first, g.shape)) if g.ndim else ()
     if reveal and expected.size <= SHOW_MAX:
-        problem = f"expected {_fmt(expected)}, got {_fmt(got)}"
+        problem = _("expected {expected}, got {got}").format(expected=_fmt(expected), got=_fmt(got))
     elif reveal:
-        problem = (f"{n_bad} of {g.size} entries differ (first at index {where}: expected "
-                   f"{_num(expected[where])}, got {_num(g[where])})")
+        problem = _("{bad} of {size} entries differ (first at index {where}: expected "
+                    "{expected}, got {got})").format(bad=n_bad, size=g.size, where=where,
+                                                     expected=_num(expected[where]), got=_num(g[where]))
     else:
-        problem = (f"{n_bad} of {g.size} entries are wrong "
-                   f"(first at index {where}: got {_num(g[where])})")
+        problem = _("{bad} of {size} entries are wrong "
+                    "(first at index {where}: got {got})").format(bad=n_bad, size=g.size, where=where,
+                                                                 got=_num(g[where]))
     if not bool(_isfinite(g).all()) and bool(_isfinite(expected).all()):
-        problem += "; the result holds inf or NaN (an overflow, or 0/0?)"
+        problem += _("; the result holds inf or NaN (an overflow, or 0/0?)")
     _fail(name, problem, hint, _find_mistake(g, mistakes, rtol, atol))
 
 
 def _real_number(got, name):
     if got is None:
-        _fail(name, "got None", "did the function end without `return`?")
+        _fail(name, _("got None"), _("did the function end without `return`?"))
     if type(got) is _ndarray and got.shape == () and got.dtype.kind in "iuf":
         return float(got)
     if type(got) not in _REAL_SCALARS:
-        _fail(name, f"expected a number (int or float), got {_fmt(got)}")
+        _fail(name, _("expected a number (int or float), got {got}").format(got=_fmt(got)))
     return float(got)
 
 
@@ -382,8 +389,8 @@ def check_close(got, expected, *, name, hint=None, rtol=1e-7, atol=1e-9, reveal=
     g, e = _as_float64(value), _as_float64(expected)
     if bool(_close_mask(g, e, rtol, atol)):
         return
-    problem = f"expected {_num(expected)}, got {_num(value)}" if reveal else (
-        f"got {_num(value)}, which is not the right value")
+    problem = _("expected {expected}, got {got}").format(expected=_num(expected), got=_num(value)) \
+        if reveal else _("got {got}, which is not the right value").format(got=_num(value))
     _fail(name, problem, hint, _find_mistake(g, mistakes, rtol, atol))
 
 
@@ -393,7 +400,8 @@ def check_equal(got, expected, *, name, hint=None, reveal=True):
     A NumPy integer counts as an int, ``np.bool_`` as a bool; nothing else is converted.
     """
     if not _same_kind(got, expected):
-        _fail(name, f"expected {_KIND_NAMES[type(expected)]}, got {_fmt(got)}", hint)
+        _fail(name, _("expected {expected}, got {got}").format(
+            expected=_(_KIND_NAMES[type(expected)]), got=_fmt(got)), hint)
     if isinstance(expected, tuple):
         for i, (g, e) in enumerate(zip(got, expected)):
             check_equal(g, e, name=f"{name}[{i}]", hint=hint, reveal=reveal)
@@ -401,13 +409,13 @@ def check_equal(got, expected, *, name, hint=None, reveal=True):
     same = bool(got) == expected if type(expected) is bool else (
         int(got) == expected if type(expected) is int else got == expected)
     if not same:
-        problem = f"expected {expected!r}, got {_fmt(got)}" if reveal else (
-            f"got {_fmt(got)}, which is not the right value")
+        problem = _("expected {expected}, got {got}").format(expected=repr(expected), got=_fmt(got)) \
+            if reveal else _("got {got}, which is not the right value").format(got=_fmt(got))
         _fail(name, problem, hint)
 
 
-_KIND_NAMES = {bool: "True or False", int: "an int", tuple: "a tuple of the same length",
-               str: "a str", type(None): "None"}
+_KIND_NAMES = {bool: N_("True or False"), int: N_("an int"), tuple: N_("a tuple of the same length"),
+               str: N_("a str"), type(None): "None"}
 
 
 def _same_kind(got, expected):
@@ -444,37 +452,39 @@ def check_numbers(got, *, shape, name, hint=None):
     of an answer variable) raises :class:`NotAttempted`.
     """
     if got is None:
-        _fail(name, "not attempted yet: it is still None", "set it to your answer and run its "
-              "cell again.", exc=NotAttempted)
+        _fail(name, _("not attempted yet: it is still None"), _("set it to your answer and run its "
+              "cell again."), exc=NotAttempted)
     if type(got) is _ndarray:
         if got.dtype.kind not in "iuf":
-            _fail(name, f"expected numbers, got an array of dtype {got.dtype}", hint)
+            _fail(name, _("expected numbers, got an array of dtype {dtype}").format(dtype=got.dtype), hint)
         values = _as_float64(got)
     elif type(got) in _REAL_SCALARS:
         values = _as_float64(got)
     else:
         leaves = _leaves(got)
         if leaves is None:
-            _fail(name, f"expected numbers of shape {tuple(shape)}, got {_fmt(got)}", hint)
+            _fail(name, _("expected numbers of shape {shape}, got {got}").format(
+                shape=tuple(shape), got=_fmt(got)), hint)
         try:
             values = _as_float64(leaves)
         except ValueError:  # ragged nesting such as [[1, 2], [3]]
-            _fail(name, f"expected numbers of shape {tuple(shape)}; the rows have different "
-                  "lengths", hint)
+            _fail(name, _("expected numbers of shape {shape}; the rows have different "
+                          "lengths").format(shape=tuple(shape)), hint)
     if values.shape != tuple(shape):
-        _fail(name, f"expected shape {tuple(shape)}, got {values.shape}", hint)
+        _fail(name, _("expected shape {expected}, got {got}").format(expected=tuple(shape),
+                                                                   got=values.shape), hint)
     if not bool(_isfinite(values).all()):
-        _fail(name, "every number must be finite (no inf or nan)", hint)
+        _fail(name, _("every number must be finite (no inf or nan)"), hint)
     return values
 
 
 def check_true(condition, *, name, hint=None):
     """Check a property computed by the test, e.g. ``np.all(p >= 0)``; the name says which."""
     if type(condition) not in _BOOL_SCALARS:
-        _fail(name, f"could not be checked: the test computed {_fmt(condition)}, not True/False",
-              hint)
+        _fail(name, _("could not be checked: the test computed {got}, not True/False").format(
+            got=_fmt(condition)), hint)
     if not bool(condition):
-        _fail(name, "does not hold", hint)
+        _fail(name, _("does not hold"), hint)
 
 
 # ---------------------------------------------------------------- floating-point warnings
@@ -504,12 +514,12 @@ def call_quietly(fn, *args, hint=None, **kwargs):
                 with _errstate(over="raise", invalid="raise", divide="raise"):
                     result = fn(*a, **k)
             except FloatingPointError as err:
-                _fail(label, f'NumPy reported "{err}" while computing it (shown as a '
-                      "RuntimeWarning when you run it yourself), even if the values it returns "
-                      "look right", hint)
+                _fail(label, _('NumPy reported "{error}" while computing it (shown as a '
+                               "RuntimeWarning when you run it yourself), even if the values it "
+                               "returns look right").format(error=err), hint)
         for w in caught:
             if issubclass(w.category, RuntimeWarning):
-                _fail(label, f'it gave the warning "{w.message}"', hint)
+                _fail(label, _('it gave the warning "{warning}"').format(warning=w.message), hint)
         return result
 
     return _call(guarded, args, kwargs, may_modify_inputs=False)
@@ -529,16 +539,17 @@ def check_choice(got, options, *, name, hint=None, reveal=True):
     string with :func:`check_equal`. ``reveal=False`` leaves the options out of the message.
     """
     if got is None:
-        _fail(name, "not attempted yet: it is still None", "set it to your answer and run its "
-              "cell again.", exc=NotAttempted)
-    wanted = f"one of {', '.join(repr(o) for o in options)}" if reveal else "one of the options"
+        _fail(name, _("not attempted yet: it is still None"), _("set it to your answer and run its "
+              "cell again."), exc=NotAttempted)
+    wanted = _("one of {options}").format(options=", ".join(repr(o) for o in options)) if reveal \
+        else _("one of the options")
     if type(got) is not str:
-        _fail(name, f"expected a str, {wanted}, got {_fmt(got)}", hint)
+        _fail(name, _("expected a str, {wanted}, got {got}").format(wanted=wanted, got=_fmt(got)), hint)
     key = got.strip().lower()
     for option in options:
         if option.lower() == key:
             return option
-    _fail(name, f"expected {wanted}, got {_fmt(got)}", hint)
+    _fail(name, _("expected {expected}, got {got}").format(expected=wanted, got=_fmt(got)), hint)
 
 
 __all__ += ["check_choice"]

@@ -37,6 +37,8 @@ import warnings
 import zipfile
 from pathlib import Path
 
+from dlcourse import i18n_catalogs
+
 try:
     from nbconvert.preprocessors import Preprocessor
     from traitlets import Bool, Integer, List, Unicode
@@ -262,7 +264,7 @@ def release(root, assignment):
 def check_sync(root, assignments=None):
     """Differences between exercises/ and a fresh release of solutions/ (empty: in sync)."""
     problems = []
-    for assignment in assignments or existing_assignments(root):
+    for assignment in assignments or i18n_catalogs.with_twins(root, existing_assignments(root)):
         with tempfile.TemporaryDirectory() as tmp:
             fresh = Path(tmp)
             shutil.copy2(root / CONFIG_FILE, fresh / CONFIG_FILE)
@@ -270,7 +272,7 @@ def check_sync(root, assignments=None):
             release(fresh, assignment)
             problems += _compare_trees(fresh / "exercises" / assignment,
                                        root / "exercises" / assignment)
-    return problems
+    return problems + i18n_catalogs.twin_drift(root)  # solutions/<A>-ko vs <A> + its catalog
 
 
 def _compare_trees(expected, actual):
@@ -750,7 +752,7 @@ def _parser():
 def _release_command(root, args):
     if args.all == bool(args.assignments):
         raise CourseError("release: name the assignments or give --all (not both)")
-    for assignment in args.assignments or listed_assignments(root):
+    for assignment in args.assignments or i18n_catalogs.with_twins(root, listed_assignments(root)):
         if not (root / "solutions" / assignment).is_dir():
             print(f"{assignment}: skipped (no solutions/{assignment} yet)")
             continue

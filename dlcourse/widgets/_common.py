@@ -17,6 +17,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from dlcourse.i18n import gettext as tr
+from dlcourse.i18n import use_hangul_font
+
+use_hangul_font()  # Hangul in figures: NanumGothic (koreanize-matplotlib) as the fallback font
+
 # Okabe and Ito's palette, distinguishable with the common colour-vision deficiencies.
 PALETTE = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
@@ -123,7 +128,7 @@ class FigureView:
 
 def slider(description, min, max, value, step=None, unit="", integer=False, log=False, **kw):
     """A labelled slider; ``unit`` is shown after the description, e.g. 'learning rate (eta)'."""
-    label = f"{description} [{unit}]" if unit else description
+    label = f"{tr(description)} [{tr(unit)}]" if unit else tr(description)
     common = dict(description=label, continuous_update=True,
                   style={"description_width": "initial"}, layout=W.Layout(width="95%"), **kw)
     if log:
@@ -137,7 +142,7 @@ def slider(description, min, max, value, step=None, unit="", integer=False, log=
 
 def dropdown(description, options, value=None):
     return W.Dropdown(options=options, value=value if value is not None else options[0],
-                      description=description, style={"description_width": "initial"})
+                      description=tr(description), style={"description_width": "initial"})
 
 
 class Explorer(W.VBox):
@@ -277,12 +282,12 @@ class TrainingRun:
                  label="Train"):
         self.train_chunk = train_chunk
         self.chunk = int(chunk)
-        self.label = label
+        self.label = tr(label)
         self.epochs = W.Dropdown(options=sorted({*options, epochs}), value=epochs,
-                                 description="epochs per run",
+                                 description=tr("epochs per run"),
                                  style={"description_width": "initial"},
                                  layout=W.Layout(width="180px"))
-        self.button = W.Button(description=label, icon="play", button_style="success",
+        self.button = W.Button(description=self.label, icon="play", button_style="success",
                                layout=W.Layout(width="110px"))
         self.progress = W.IntProgress(value=0, min=0, max=epochs, layout=W.Layout(width="150px"))
         self.status = W.Label("")
@@ -311,7 +316,7 @@ class TrainingRun:
             for _ in self._chunks(total):
                 pass
             return None
-        self.button.description, self.button.icon = "Stop", "stop"  # before the task starts
+        self.button.description, self.button.icon = tr("Stop"), "stop"  # before the task starts
         self.task = loop.create_task(self._run_async(total))
         return self.task
 
@@ -320,7 +325,7 @@ class TrainingRun:
         self._stop = True
 
     def _chunks(self, total):
-        self.button.description, self.button.icon = "Stop", "stop"
+        self.button.description, self.button.icon = tr("Stop"), "stop"
         self.button.button_style = "warning"
         done = 0
         try:
@@ -329,13 +334,13 @@ class TrainingRun:
                 self.train_chunk(n)
                 done += n
                 self.progress.value = done
-                self.status.value = f"{done} / {total} epochs"
+                self.status.value = tr("{done} / {total} epochs").format(done=done, total=total)
                 yield done
         finally:
             self.button.description, self.button.icon = self.label, "play"
             self.button.button_style = "success"
             if self._stop:
-                self.status.value = f"stopped after {done} / {total} epochs"
+                self.status.value = tr("stopped after {done} / {total} epochs").format(done=done, total=total)
 
     async def _run_async(self, total):
         import asyncio
@@ -343,7 +348,8 @@ class TrainingRun:
             for _ in self._chunks(total):
                 await asyncio.sleep(0.001)  # let the kernel handle widget messages
         except Exception as exc:  # a background task's error would otherwise go unseen
-            self.status.value = f"training failed: {type(exc).__name__}: {exc}"
+            self.status.value = tr("training failed: {error}: {message}").format(
+                error=type(exc).__name__, message=exc)
             raise
 
 

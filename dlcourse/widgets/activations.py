@@ -21,6 +21,7 @@ with the cross-entropy.
 import numpy as np
 
 from dlcourse import nn
+from dlcourse.i18n import gettext as tr
 from dlcourse.widgets._common import (
     PALETTE,
     Explorer,
@@ -156,14 +157,15 @@ class _ActivationPanels:
 def _verdict(state):
     p, slope, k = state["product"], state["slope"], state["k"]
     if slope == 0:
-        return "f'(x) = 0: no gradient passes this layer at all."
+        return tr("f'(x) = 0: no gradient passes this layer at all.")
     if p < 1e-6:
-        return f"After {k} layers the gradient is multiplied by {p:.2g}: it has vanished."
+        return tr("After {k} layers the gradient is multiplied by {p:.2g}: it has vanished.").format(k=k, p=p)
     if abs(slope) == 1:
-        return "f'(x) = 1: the gradient passes every layer unchanged."
+        return tr("f'(x) = 1: the gradient passes every layer unchanged.")
     if p < 1e-2:
-        return f"After {k} layers only {p:.2g} of the gradient is left: learning slows down."
-    return f"After {k} layers, {p:.3g} of the gradient is left."
+        return tr("After {k} layers only {p:.2g} of the gradient is left: learning slows down.").format(
+            k=k, p=p)
+    return tr("After {k} layers, {p:.3g} of the gradient is left.").format(k=k, p=p)
 
 
 class ActivationExplorer(Explorer):
@@ -186,10 +188,10 @@ class ActivationExplorer(Explorer):
     def draw(self, state):
         self.panels.update(state)
         self.text.value = (
-            f"<b>{state['name']}</b>: {FUNCTIONS[state['name']]}. At x = {state['x']:.2f}: "
-            f"f(x) = {state['f']:.4g}, slope f'(x) = {state['slope']:.4g}; over "
-            f"k = {state['k']} layers f'(x)<sup>k</sup> = {state['product']:.3g}. "
-            f"{_verdict(state)}")
+            f"<b>{state['name']}</b>: {FUNCTIONS[state['name']]}. "
+            + tr("At x = {x:.2f}: f(x) = {f:.4g}, slope f'(x) = {slope:.4g}; over k = {k} layers "
+                 "f'(x)<sup>k</sup> = {product:.3g}.").format(**state)
+            + f" {_verdict(state)}")
         return False
 
 

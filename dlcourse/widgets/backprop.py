@@ -27,6 +27,7 @@ from matplotlib.patches import Rectangle
 
 from dlcourse import functional as F
 from dlcourse import losses, nn, optim
+from dlcourse.i18n import gettext
 from dlcourse.widgets._common import (
     PALETTE,
     Explorer,
@@ -450,9 +451,10 @@ class BackpropExplorer(Explorer):
         self.formula.value = (f"<b>{html.escape(state['title'])}</b><br>"
                               + inline.replace("\n", "<br>"))
         tr = state["trace"]
-        self.text.value = (f"E = {tr['E']:.6f} before the step and {tr['E_new']:.6f} after it "
-                           f"(η = {tr['lr']:g}); ∂E/∂w5 = {tr['grads']['w5']:.6f}, "
-                           f"∂E/∂w1 = {tr['grads']['w1']:.7f}")
+        self.text.value = gettext("E = {E:.6f} before the step and {E_new:.6f} after it "
+                                  "(η = {lr:g}); ∂E/∂w5 = {w5:.6f}, "
+                                  "∂E/∂w1 = {w1:.7f}").format(
+            E=tr['E'], E_new=tr['E_new'], lr=tr['lr'], w5=tr['grads']['w5'], w1=tr['grads']['w1'])
         return False
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from dlcourse import conv, data
+from dlcourse.i18n import gettext as tr
 from dlcourse.widgets._common import (
     PALETTE,
     REGION_CMAP,
@@ -164,12 +165,15 @@ class ConvolutionExplorer(Explorer):
         fmap, pooled = state["feature_map"], state["pooled"]
         oh = fmap.shape[0]
         size = (f"floor((8 + 2×{state['padding']} − 3) / {state['stride']}) + 1 = {oh}")
-        pool = ("no pooling" if state["pooling"] == "none" else
-                f"{state['pooling']} pooling 2×2, stride 2: {pooled.shape[0]}×{pooled.shape[1]}"
-                if pooled is not None else "too small to pool")
-        self.text.value = (f"digit {state['label']} (image {state['index']}); feature map "
-                           f"{oh}×{fmap.shape[1]}: {size}; values {fmap.min():.3g} to "
-                           f"{fmap.max():.3g}; {pool}")
+        pool = (tr("no pooling") if state["pooling"] == "none" else
+                tr("{pooling} pooling 2×2, stride 2: {h}×{w}").format(
+                    pooling=state['pooling'], h=pooled.shape[0], w=pooled.shape[1])
+                if pooled is not None else tr("too small to pool"))
+        self.text.value = tr("digit {label} (image {index}); feature map "
+                             "{h}×{w}: {size}; values {low:.3g} to "
+                             "{high:.3g}; {pool}").format(
+            label=state['label'], index=state['index'], h=oh, w=fmap.shape[1], size=size,
+            low=fmap.min(), high=fmap.max(), pool=pool)
         return False
 
 

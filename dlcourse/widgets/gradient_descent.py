@@ -26,6 +26,8 @@ import ipywidgets as W
 import numpy as np
 
 from dlcourse import data, losses, nn, optim
+from dlcourse.i18n import N_
+from dlcourse.i18n import gettext as tr
 from dlcourse.widgets._common import (
     PALETTE,
     Explorer,
@@ -43,10 +45,10 @@ A_RANGE, B_RANGE = (-0.3, 1.3), (-0.6, 2.2)  # the (a, b) window of the loss map
 SIZE_RANGE, PRICE_RANGE = (2.5, 9.5), (0.0, 7.0)
 LOSS_RANGE = (0.03, 1e3)
 REGIMES = {  # key: (label, colour)
-    "too small": ("too small: crawls", PALETTE["sky"]),
-    "about right": ("about right", PALETTE["green"]),
-    "too large": ("too large: zig-zags", PALETTE["orange"]),
-    "divergent": ("divergent", PALETTE["vermillion"]),
+    "too small": (N_("too small: crawls"), PALETTE["sky"]),
+    "about right": (N_("about right"), PALETTE["green"]),
+    "too large": (N_("too large: zig-zags"), PALETTE["orange"]),
+    "divergent": (N_("divergent"), PALETTE["vermillion"]),
 }
 
 
@@ -166,9 +168,10 @@ def gd_state(lr, steps, n_samples=30, seed=0):
 def describe(state):
     """One line of text for the state: the regime, and divergence as words, not NaN."""
     label, colour = REGIMES[state["regime"]]
-    head = (f"<b style='color:{colour}'>{label}</b>: &eta; = {state['lr']:.3g} is "
-            f"{state['lr'] / state['limit']:.2f} &times; the limit 2/&lambda;<sub>max</sub> = "
-            f"{state['limit']:.4f}. ")
+    head = (f"<b style='color:{colour}'>{tr(label)}</b>: "
+            + tr("&eta; = {lr:.3g} is {ratio:.2f} &times; the limit 2/&lambda;<sub>max</sub> = "
+                 "{limit:.4f}. ").format(lr=state['lr'], ratio=state['lr'] / state['limit'],
+                                         limit=state['limit']))
     if state["diverged"]:
         return head + (f"<b>Diverges: the loss grows {state['growth']:.3g}&times; per step</b>"
                        + (f" (stopped after {state['shown']} steps: a and b are 10<sup>6</sup> "
@@ -300,7 +303,7 @@ class GradientDescentExplorer(Explorer):
         label, colour = REGIMES[state["regime"]]
         limit = state["limit"]
         self.regime.value = (
-            f"<span style='color:{colour}'><b>{label}</b></span> &nbsp;"
+            f"<span style='color:{colour}'><b>{tr(label)}</b></span> &nbsp;"
             f"(too small &lt; {limit / 10:.4f} &le; about right &le; {limit / 2:.4f} &lt; "
             f"too large &lt; {limit:.4f} &le; divergent)")
         self.text.value = describe(state)

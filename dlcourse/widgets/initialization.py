@@ -20,6 +20,7 @@ import functools
 import numpy as np
 
 from dlcourse import nn
+from dlcourse.i18n import gettext as tr
 from dlcourse.init import SCHEMES
 from dlcourse.widgets._common import (
     PALETTE,
@@ -187,13 +188,16 @@ class InitExplorer(Explorer):
         if self.status.get_visible():
             self.status.set_text(f"{activation} with {state['init']} weights, {depth} layers")
         g = state["grad_norm"]
-        self.text.value = (
-            f"‖∂L/∂W‖ is {g[0]:.2e} at layer 1 and {g[-1]:.2e} at layer {depth} "
-            f"(ratio {g[0] / max(g[-1], 1e-300):.2g}); "
-            f"std of activations {state['std'][0]:.2g} at layer 1, "
-            f"{state['std'][-1]:.2g} at layer {depth}; "
-            f"{100 * state['saturated'][-1]:.0f} % of layer {depth}'s outputs "
-            + ("are 0." if activation == "relu" else "are saturated (within 0.02 of a bound)."))
+        self.text.value = tr(
+            "‖∂L/∂W‖ is {first:.2e} at layer 1 and {last:.2e} at layer {depth} "
+            "(ratio {ratio:.2g}); "
+            "std of activations {std_first:.2g} at layer 1, "
+            "{std_last:.2g} at layer {depth}; "
+            "{saturated:.0f} % of layer {depth}'s outputs ").format(
+            first=g[0], last=g[-1], depth=depth, ratio=g[0] / max(g[-1], 1e-300),
+            std_first=state['std'][0], std_last=state['std'][-1],
+            saturated=100 * state['saturated'][-1]) \
+            + (tr("are 0.") if activation == "relu" else tr("are saturated (within 0.02 of a bound)."))
         return False
 
 

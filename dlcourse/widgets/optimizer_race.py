@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from dlcourse import optim
+from dlcourse.i18n import gettext as tr
 from dlcourse.widgets._common import (
     PALETTE,
     Explorer,
@@ -304,8 +305,9 @@ def _table_html(state):
             where = f"({s['x']:.3g}, {s['y']:.3g}), f - f<sub>min</sub> = {s['gap']:.3g}"
         rows.append(f"<tr><td style='padding:1px 8px'><b style='color:{colour}'>{name}</b></td>"
                     f"<td style='padding:1px 8px'>{where}</td></tr>")
-    return (f"After {state['steps']} steps at &eta; = {state['lr']:.3g} on the "
-            f"{SURFACES[state['surface']][0]}:<table>{''.join(rows)}</table>")
+    return (tr("After {steps} steps at &eta; = {lr:.3g} on the {surface}:").format(
+        steps=state['steps'], lr=state['lr'], surface=SURFACES[state['surface']][0])
+            + f"<table>{''.join(rows)}</table>")
 
 
 class OptimizerRaceExplorer(Explorer):

@@ -20,6 +20,7 @@ import ipywidgets as W
 import numpy as np
 
 from dlcourse import losses, nn, optim
+from dlcourse.i18n import gettext as tr
 from dlcourse.regularizers import L2
 from dlcourse.widgets._common import (
     PALETTE,
@@ -180,18 +181,19 @@ class OverfittingExplorer(Explorer):
                 line.set_data(ref[1]["epoch"], np.clip(ref[1][part], *LOSS_RANGE))
         s = state["settings"]
         if state["epoch"] == 0:
-            self.text.value = (f"width {s['width']}, {s['n_train']} training points, "
-                               f"λ = {s['l2']:g}, p = {s['dropout']:g}: not trained yet, "
-                               "press Train.")
+            self.text.value = tr("width {width}, {n_train} training points, "
+                                 "λ = {l2:g}, p = {dropout:g}: not trained yet, "
+                                 "press Train.").format(**s)
         else:
             train, test = c["train"][-1], c["test"][-1]
-            self.text.value = (
-                f"epoch {state['epoch']}: training MSE {train:.4f}, test MSE {test:.4f}, "
-                f"gap {test - train:.4f} (the noise alone gives 0.09)")
+            self.text.value = tr(
+                "epoch {epoch}: training MSE {train:.4f}, test MSE {test:.4f}, "
+                "gap {gap:.4f} (the noise alone gives 0.09)").format(
+                epoch=state['epoch'], train=train, test=test, gap=test - train)
         if ref is not None:
             r = ref[0]
-            self.text.value += (f"<br>grey: the setting shown before (width {r['width']}, "
-                                f"{r['n_train']} points, λ = {r['l2']:g}, p = {r['dropout']:g})")
+            self.text.value += "<br>" + tr("grey: the setting shown before (width {width}, "
+                                           "{n_train} points, λ = {l2:g}, p = {dropout:g})").format(**r)
         return _grow_epoch_axis(a["loss_ax"], [c["epoch"][-1]]
                                 + ([ref[1]["epoch"][-1]] if ref is not None else []))
 

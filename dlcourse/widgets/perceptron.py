@@ -14,6 +14,7 @@ import numpy as np
 
 from dlcourse import nn
 from dlcourse.data import GATES, logic_gate
+from dlcourse.i18n import gettext as tr
 from dlcourse.widgets._common import (
     CLASS_COLORS,
     PALETTE,
@@ -234,12 +235,12 @@ def truth_table_html(state):
                     f"<td><b>{y}</b></td><td>{mark}</td></tr>")
     n, gate = state["n_right"], state["gate"]
     if n == 4:
-        note = "The line separates the 1s from the 0s."
+        note = tr("The line separates the 1s from the 0s.")
     elif gate == "XOR":
-        note = ("No straight line puts (0,1) and (1,0) on one side and (0,0) and (1,1) on the "
-                "other: one perceptron gets at most 3 of 4.")
+        note = tr("No straight line puts (0,1) and (1,0) on one side and (0,0) and (1,1) on the "
+                  "other: one perceptron gets at most 3 of 4.")
     else:
-        note = f"Try the slides' weights: {SLIDE_WEIGHTS[gate]}."
+        note = tr("Try the slides' weights: {weights}.").format(weights=SLIDE_WEIGHTS[gate])
     cell = "style='padding:2px 10px;text-align:center'"
     head = "".join(f"<th {cell}>{h}</th>" for h in
                    ("x<sub>1</sub>", "x<sub>2</sub>", f"{gate}", "z = w&middot;x + b",

@@ -22,6 +22,7 @@ import ipywidgets as W
 import numpy as np
 
 from dlcourse import data, nn, optim
+from dlcourse.i18n import gettext as tr
 from dlcourse.regularizers import L2
 from dlcourse.widgets._common import (
     CLASS_COLORS,
@@ -217,13 +218,16 @@ class Playground(Explorer):
         hist, h = state["history"], state["hyperparameters"]
         settings = f"η = {h['lr']:.3g}, λ = {h['l2']:g}, dropout p = {h['dropout']:g}"
         if len(hist["loss"]):
-            self.text.value = (
-                f"epoch {state['epoch']}: training loss {hist['loss'][-1]:.3f}, test loss "
-                f"{hist['val_loss'][-1]:.3f}; accuracy {100 * state['train_accuracy']:.0f} % "
-                f"(training), {100 * state['test_accuracy']:.0f} % (test); {settings}")
+            self.text.value = tr(
+                "epoch {epoch}: training loss {loss:.3f}, test loss "
+                "{val_loss:.3f}; accuracy {train:.0f} % "
+                "(training), {test:.0f} % (test); {settings}").format(
+                epoch=state['epoch'], loss=hist['loss'][-1], val_loss=hist['val_loss'][-1],
+                train=100 * state['train_accuracy'], test=100 * state['test_accuracy'], settings=settings)
         else:
-            self.text.value = (f"untrained network: accuracy {100 * state['train_accuracy']:.0f} %"
-                               f" (training); {settings}. Press Train.")
+            self.text.value = tr("untrained network: accuracy {train:.0f} %"
+                                 " (training); {settings}. Press Train.").format(
+                train=100 * state['train_accuracy'], settings=settings)
 
 
 def _draw_axes(ax, lax, status=True):

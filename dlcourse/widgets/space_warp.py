@@ -34,6 +34,7 @@ import numpy as np
 
 from dlcourse import nn, optim
 from dlcourse.data import logic_gate
+from dlcourse.i18n import gettext as tr
 from dlcourse.widgets._common import (
     CLASS_COLORS,
     PALETTE,
@@ -299,19 +300,21 @@ class SpaceWarpExplorer(Explorer):
 def _describe(weights, state):
     h = state["hidden_points"]
     where = ", ".join(f"({a:.2f}, {b:.2f})" for a, b in h)
-    head = (f"t = {state['t']:.2f}. Hidden points h for (0,0), (0,1), (1,0), (1,1): {where}. ")
+    head = tr("t = {t:.2f}. Hidden points h for (0,0), (0,1), (1,0), (1,1): {where}. ").format(
+        t=state['t'], where=where)
     if weights == "slides":
         k = state["steepness"]
-        sep = ("the line h<sub>1</sub> + h<sub>2</sub> = 1.5 separates the two classes"
+        sep = (tr("the line h<sub>1</sub> + h<sub>2</sub> = 1.5 separates the two classes")
                if state["separated"] else
-               "the line h<sub>1</sub> + h<sub>2</sub> = 1.5 does <b>not</b> separate them "
-               "(k is below ln 3 &asymp; 1.1)")
-        return head + f"With steepness k = {k:g}, {sep}; {state['n_right']} of 4 right."
+               tr("the line h<sub>1</sub> + h<sub>2</sub> = 1.5 does <b>not</b> separate them "
+                  "(k is below ln 3 &asymp; 1.1)"))
+        return head + tr("With steepness k = {k:g}, {sep}; {right} of 4 right.").format(
+            k=k, sep=sep, right=state['n_right'])
     if state["epoch"] == 0:
-        return head + "Untrained (random, seeded weights): press <b>Train</b>."
-    return head + (f"After {state['epoch']} epochs: loss {state['loss']:.4f}, "
-                   f"{state['n_right']} of 4 right"
-                   + (", separated by a line in the hidden space." if state["separated"]
+        return head + tr("Untrained (random, seeded weights): press <b>Train</b>.")
+    return head + (tr("After {epoch} epochs: loss {loss:.4f}, {right} of 4 right").format(
+                   epoch=state['epoch'], loss=state['loss'], right=state['n_right'])
+                   + (tr(", separated by a line in the hidden space.") if state["separated"]
                       else "."))
 
 
