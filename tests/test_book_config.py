@@ -28,7 +28,8 @@ CHAPTERS = [
     "book/06-training-well",
     "book/07-cnn",
 ]
-REFERENCE = ["book/assignments", "book/glossary", "book/bibliography"]
+REFERENCE = ["book/assignments", "book/notation", "book/glossary", "book/slide-differences",
+             "book/bibliography"]
 BIB_KEYS = {
     "rosenblatt1958",
     "minsky1969",
