@@ -116,6 +116,7 @@ def _num(value):
 def _fail(name, problem, hint=None, mistake=None, exc=CheckFailed):
     """Raise ``exc`` with the message "name: problem. It looks like ... Hint: hint"."""
     message = f"{name}: {_sentence(problem)}"
+    hint, mistake = hint and _(hint), mistake and _(mistake)  # the check cell's words, translated
     if mistake:
         message += " " + _("It looks like {mistake}").format(mistake=_sentence(mistake))
     if hint:

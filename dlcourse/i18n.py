@@ -31,6 +31,9 @@ __all__ = ["LANGUAGES", "ENV_VAR", "set_language", "get_language", "gettext", "n
            "_", "N_", "translation", "use_hangul_font"]
 
 DOMAIN = "dlcourse"
+#: Catalogs read, in order: the package's messages, then the words of the assignments' checks
+#: (hints and typical mistakes, written in the check cells; see dlcourse.i18n_catalogs).
+DOMAINS = (DOMAIN, "dlcourse-checks")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 #: Languages the package speaks; English is the source and needs no catalog.
 LANGUAGES = ("en", "ko")
@@ -78,12 +81,16 @@ def translation(lang=None):
     """The ``gettext`` translations object of ``lang`` (default: the language in use)."""
     lang = get_language() if lang is None else _normalise(lang)
     if lang not in _translations:
-        po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-        if lang == "en" or not po.is_file():
-            _translations[lang] = _gettext.NullTranslations()
-        else:
-            mo = compile_mo(read_po(po))
-            _translations[lang] = _gettext.GNUTranslations(io.BytesIO(mo))
+        result = _gettext.NullTranslations()
+        if lang != "en":
+            # the package's messages, then the hints of the assignments' checks
+            for domain in reversed(DOMAINS):
+                po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+                if po.is_file():
+                    t = _gettext.GNUTranslations(io.BytesIO(compile_mo(read_po(po))))
+                    t.add_fallback(result)
+                    result = t
+        _translations[lang] = result
     return _translations[lang]
 
 

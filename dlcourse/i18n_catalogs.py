@@ -6,12 +6,13 @@ One source, the English; everything Korean comes from gettext catalogs:
 ``locales/ko/LC_MESSAGES/book/<page>.po``              the book's pages (sphinx-intl, ``make catalogs``)
 ``locales/ko/LC_MESSAGES/assignments/<A>.po``          the markdown of ``solutions/<A>/<A>.ipynb``
 ``dlcourse/locale/ko/LC_MESSAGES/dlcourse.po``         the package's check messages and explorers
+``dlcourse/locale/ko/LC_MESSAGES/dlcourse-checks.po``  hints and mistakes of the check cells
 =====================================================  ==========================================
 
 Commands (``make catalogs`` runs the first two after the book's gettext build)::
 
     python -m dlcourse.i18n_catalogs notebooks   # update the assignments' catalogs
-    python -m dlcourse.i18n_catalogs package     # update the package's catalog
+    python -m dlcourse.i18n_catalogs package     # update the package's catalogs (+ the checks')
     python -m dlcourse.i18n_catalogs twins       # write solutions/<A>-ko/<A>-ko.ipynb
     python -m dlcourse.i18n_catalogs stats       # entries, translated, fuzzy per catalog
     python -m dlcourse.i18n_catalogs check F.po  # markup kept? (roles, code, math, links, {fields})
@@ -308,6 +309,67 @@ def twin_drift(root, names=None):
     return problems
 
 
+# ---------------------------------------------------------------- the checks' own words
+
+#: The hints and typical-mistake descriptions written in the assignments' check cells. The
+#: cells stay English code (byte-identical in the twins), so dlcourse.check translates these
+#: strings when it builds a message: they are a catalog of the package, next to dlcourse.po.
+CHECKS_DOMAIN = "dlcourse-checks"
+
+
+def _check_strings(code):
+    """(line, text) of the ``hint=`` and ``mistakes=[("...", value), ...]`` constants in ``code``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for k in node.keywords:
+            if k.arg == "hint" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str):
+                out.append((k.value.lineno, k.value.value))
+            elif k.arg == "mistakes" and isinstance(k.value, (ast.List, ast.Tuple)):
+                for item in k.value.elts:
+                    if (isinstance(item, ast.Tuple) and item.elts and isinstance(item.elts[0], ast.Constant)
+                            and isinstance(item.elts[0].value, str)):
+                        out.append((item.elts[0].lineno, item.elts[0].value))
+    return out
+
+
+def checks_template(root):
+    """Entries for the hints and mistake descriptions of every assignment's graded cells."""
+    root = Path(root)
+    entries, seen = [], {}
+    for a in assignments(root):
+        rel = f"solutions/{a}/{a}.ipynb"
+        nb = json.loads((root / rel).read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb["cells"]):
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            for _line, text in _check_strings(_source(cell)):
+                loc = f"{rel}#{_cell_name(cell, i)}"
+                if text in seen:
+                    if loc not in seen[text].locations:
+                        seen[text].locations.append(loc)
+                    continue
+                seen[text] = Entry(text, locations=[loc])
+                entries.append(seen[text])
+    return entries
+
+
+def checks_catalog(root, lang="ko"):
+    return Path(root) / PACKAGE_CATALOG / lang / "LC_MESSAGES" / f"{CHECKS_DOMAIN}.po"
+
+
+def update_checks_catalog(root, lang="ko"):
+    path = checks_catalog(root, lang)
+    update_po(path, checks_template(root), lang, "dlcourse assignments' checks")
+    return path
+
+
 # ---------------------------------------------------------------- the package's strings
 
 #: Calls whose first argument (a string constant) is a message: the markers, and the
@@ -429,8 +491,8 @@ def check_file(path):
 def catalog_files(root, lang="ko"):
     root = Path(root)
     files = sorted((root / CATALOGS / lang / "LC_MESSAGES").rglob("*.po"))
-    pkg = package_catalog(root, lang)
-    return files + ([pkg] if pkg.is_file() else [])
+    pkg = [package_catalog(root, lang), checks_catalog(root, lang)]
+    return files + [p for p in pkg if p.is_file()]
 
 
 def stats(path):
@@ -454,6 +516,7 @@ def main(argv=None):
             print(f"updated {path.relative_to(root)}")
     elif args.command == "package":
         print(f"updated {update_package_catalog(root, args.lang).relative_to(root)}")
+        print(f"updated {update_checks_catalog(root, args.lang).relative_to(root)}")
     elif args.command == "twins":
         for path in write_twins(root, args.lang):
             print(f"wrote {path.relative_to(root)}")

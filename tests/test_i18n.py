@@ -42,6 +42,8 @@ def korean_catalog(tmp_path, monkeypatch):
                Entry("epochs per run", "한 번에 학습할 에폭"),
                Entry("got None", "None을 받았다", flags=["fuzzy"])]
     po.write_text(format_po(entries), encoding="utf-8")
+    checks = [cat.header("ko", "checks"), Entry("look at the sign.", "부호를 보라.")]
+    (po.parent / "dlcourse-checks.po").write_text(format_po(checks), encoding="utf-8")
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     monkeypatch.setattr(i18n, "_translations", {})
     return po
@@ -82,7 +84,10 @@ def test_check_messages_follow_the_language(korean_catalog):
     dlcourse.set_language("ko")
     with pytest.raises(CheckFailed) as korean:
         check_array(np.array([1.0]), [2.0], name="f(x)", hint="look at the sign.")
-    assert str(korean.value) == "f(x): 기대한 값 [2.0], 받은 값 [1.0]. 힌트: look at the sign."
+    assert str(korean.value) == "f(x): 기대한 값 [2.0], 받은 값 [1.0]. 힌트: 부호를 보라."
+    with pytest.raises(CheckFailed) as other:  # a hint not in the catalog stays as written
+        check_array(np.array([1.0]), [2.0], name="f(x)", hint="mind the gap.")
+    assert str(other.value).endswith("힌트: mind the gap.")
     # a fuzzy entry is not used: English, as msgfmt would
     with pytest.raises(CheckFailed, match="^f: got None. 힌트: "):
         check_array(None, [1.0], name="f")
@@ -115,13 +120,21 @@ def test_package_catalog_is_up_to_date():
     assert {"Hint: {hint}", "expected {expected}, got {got}", "epochs per run", "Train"} <= marked
 
 
+def test_checks_catalog_is_up_to_date():
+    """Every hint and mistake description of the check cells is in dlcourse-checks.po."""
+    in_catalog = {e.msgid for e in read_po(cat.checks_catalog(ROOT)) if e.msgid}
+    strings = {e.msgid for e in cat.checks_template(ROOT)}
+    assert strings and strings - in_catalog == set(), "run `make catalogs`"
+    assert "step(0) must be 0: the slides set y = 1 only for x > 0 (use >, not >=)." in strings
+
+
 def test_package_data_ships_the_catalog():
     """pyproject's package-data pattern picks up dlcourse.po (a wheel install needs it)."""
     import tomllib
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = data["tool"]["setuptools"]["package-data"]["dlcourse"]
     shipped = {p for pattern in patterns for p in (ROOT / "dlcourse").glob(pattern)}
-    assert cat.package_catalog(ROOT) in shipped
+    assert {cat.package_catalog(ROOT), cat.checks_catalog(ROOT)} <= shipped
 
 
 @pytest.mark.slow

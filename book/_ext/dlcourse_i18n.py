@@ -134,9 +134,13 @@ def _config_inited(app: Sphinx, config: Any) -> None:
         end.insert(0, "language-switch.html")
     options["article_header_end"] = end
     config.html_theme_options = options
-    templates = str(Path(__file__).resolve().parent / "templates")
+    here = Path(__file__).resolve().parent
+    templates, static = str(here / "templates"), str(here / "static")
     if templates not in config.templates_path:
         config.templates_path = [*config.templates_path, templates]
+    if static not in config.html_static_path:
+        config.html_static_path = [*config.html_static_path, static]
+    app.add_css_file("dlcourse_i18n.css")
 
 
 # ---------------------------------------------------------------- missing glyphs
