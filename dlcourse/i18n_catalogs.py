@@ -429,7 +429,8 @@ def update_package_catalog(root, lang="ko"):
 # ---------------------------------------------------------------- checking a translation
 
 _ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
-_CODE = re.compile(r"(?<![}`])`([^`\n]+)`")
+# A code span may wrap onto the next line (Markdown reads the line break as a space).
+_CODE = re.compile(r"(?<![}`])`([^`]+)`")
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 _FIELD = re.compile(r"(?<!\{)\{(\w*)(?:[!:][^{}]*)?\}(?!\})")
@@ -448,7 +449,7 @@ def markup(text, brace_format=False):
     math, link targets (and ``{name}`` fields of a Python format string)."""
     out = [f"{{{r}}}`{_role_target(r, c)}`" for r, c in _ROLE.findall(text)]
     rest = _ROLE.sub(" ", text)
-    out += [f"`{c}`" for c in _CODE.findall(rest)]
+    out += [f"`{' '.join(c.split())}`" for c in _CODE.findall(rest)]
     out += _MATH.findall(rest)
     out += [f"]({t})" for t in _LINK.findall(rest)]
     if brace_format:

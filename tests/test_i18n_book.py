@@ -208,25 +208,54 @@ def test_korean_config_derives_from_the_english_one():
 # ---------------------------------------------------------------- termbase
 
 def _plain(text):
-    """``text`` without code, math and link targets; a role keeps its shown text."""
+    """``text`` without code, math, link targets and identifiers; a role keeps its shown text."""
     text = re.sub(r"\{[\w:.-]+\}`([^`<]*)(?:<[^>]*>)?`", r"\1", text)
-    text = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", " ", text, flags=re.S)
+    text = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\\begin\{.*?\\end\{[^}]*\}", " ", text, flags=re.S)
+    # Display maths in a catalog entry has no dollars; names in code-like use are not prose:
+    # relu_grad, stride=1, 'softmax_crossentropy', Linear(...).
+    text = re.sub(r"\w+\([^()]*\)|\{[^{}]*\}|\\[a-zA-Z]+(\{[^}]*\})*|\w*_\w+|\w+(?=\s*=)|'[^']*'|\"[^\"]*\"", " ", text)
     return re.sub(r"\]\([^)]*\)", "]", text)
 
 
+def _allowed_words(term):
+    """The words a translation may use for ``term``: the termbase's Korean word; a name kept in
+    Latin letters (an acronym or a CamelCase name such as ReLU, AdaGrad); and an English name a
+    deck itself writes (deck 003's 보폭(stride)). A common alternative alone (과적합 for 과잉적합)
+    is not enough: it goes in parentheses after the termbase's word."""
+    words = {term["ko"]}
+    if any(c.isupper() for c in term["en"][1:]):
+        words.add(term["en"])
+    for written in (term.get("decks") or {}).values():
+        words.update(re.findall(r"[A-Za-z][A-Za-z-]*[A-Za-z]", str(written)))
+    return {w for w in words if w}
+
+
 def termbase_problems(entries, terms, where):
-    """Translated entries whose English uses a termbase term and whose Korean lacks its ko word."""
+    """Translated entries whose English uses a termbase term and whose Korean lacks its word.
+
+    Longer terms are matched first and blanked out, so "gradient descent" is not also read as
+    "gradient", nor "weighted sum" as "weight"."""
+    terms = sorted(terms, key=lambda t: -len(t["en"]))
     problems = []
     for e in entries:
         if not (e.msgid and e.translated):
             continue
-        english = _plain(e.msgid)
+        english, korean = _plain(e.msgid), e.msgstr
         for term in terms:
-            if re.search(rf"(?<![\w-]){re.escape(term['en'])}", english, re.IGNORECASE) \
-                    and term["ko"] not in e.msgstr:
+            en = term["en"]
+            # Exactly as written, or capitalised at the start of a sentence or a list item (a
+            # capitalised word elsewhere is a name or a menu label: "Restart Kernel").
+            pattern = rf"(?<![\w-]){re.escape(en)}(?![\w-])"
+            if en[:1].islower():
+                start = r"(?:^|(?<=[.!?:|*#>-]\s)|(?<=\n))"
+                pattern += rf"|{start}{re.escape(en[:1].upper() + en[1:])}(?![\w-])"
+            if not re.search(pattern, english):
+                continue
+            english = re.sub(pattern, " ", english)
+            if not any(w in korean for w in _allowed_words(term)):
                 loc = e.locations[0] if e.locations else where
                 problems.append(f"{loc}: {term['en']!r} is {term['ko']!r} in the termbase, "
-                                f"not found in: {e.msgstr[:80]!r}")
+                                f"not found in: {korean[:80]!r}")
     return problems
 
 
