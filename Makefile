@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make book   set up (first time) and build the HTML textbook into _build/html
 #   make test   set up (first time) and run every test
+#   make pdf    print the built book to _build/pdf/dlcourse-<edition>.pdf (after make book)
 # Set-up is a virtual environment in .venv with the package installed editable.
 
 PYTHON ?= python3
@@ -14,10 +15,16 @@ STAMP  := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test setup clean-book bench
+.PHONY: book test setup clean-book bench pdf
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# One PDF per edition present in _build/html (English; Korean from _build/html/ko/), printed by
+# Debian's chromium (book/_tools/make_pdf.py). Builds the HTML first when there is none.
+pdf: $(STAMP)
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python book/_tools/make_pdf.py --html _build/html --out _build/pdf
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

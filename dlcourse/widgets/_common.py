@@ -101,9 +101,22 @@ class FigureView:
         self.widget.value = self.png(full)
 
 
+# Symbols in control labels, spelled out in the controls' tooltips (and so in the names screen
+# readers announce): "learning rate η" is also "learning rate eta".
+_SYMBOL_NAMES = {"η": "eta", "λ": "lambda", "σ": "sigma", "α": "alpha", "β": "beta",
+                 "ε": "epsilon", "×": "by", "²": " squared"}
+
+
+def spelled(label):
+    """``label`` with its symbols spelled out, for a tooltip."""
+    return "".join(_SYMBOL_NAMES.get(ch, ch) for ch in label)
+
+
 def slider(description, min, max, value, step=None, unit="", integer=False, log=False, **kw):
-    """A labelled slider; ``unit`` is shown after the description, e.g. 'learning rate (eta)'."""
+    """A labelled slider; ``unit`` is shown after the description, e.g. 'learning rate (eta)'.
+    Its tooltip repeats the label with symbols spelled out (η -> eta)."""
     label = f"{description} [{unit}]" if unit else description
+    kw.setdefault("tooltip", spelled(label))
     common = dict(description=label, continuous_update=True,
                   style={"description_width": "initial"}, layout=W.Layout(width="95%"), **kw)
     if log:
@@ -133,7 +146,8 @@ def linear_with(W, b):
 
 def dropdown(description, options, value=None):
     return W.Dropdown(options=options, value=value if value is not None else options[0],
-                      description=description, style={"description_width": "initial"})
+                      description=description, tooltip=spelled(description),
+                      style={"description_width": "initial"})
 
 
 class Explorer(W.VBox):

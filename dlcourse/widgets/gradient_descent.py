@@ -26,6 +26,7 @@ import ipywidgets as W
 import numpy as np
 
 from dlcourse import data, losses, optim
+from dlcourse.plotting import text_colour
 from dlcourse.widgets._common import (
     PALETTE,
     Explorer,
@@ -167,7 +168,7 @@ def gd_state(lr, steps, n_samples=30, seed=0):
 def describe(state):
     """One line of text for the state: the regime, and divergence as words, not NaN."""
     label, colour = REGIMES[state["regime"]]
-    head = (f"<b style='color:{colour}'>{label}</b>: &eta; = {state['lr']:.3g} is "
+    head = (f"<b style='color:{text_colour(colour)}'>{label}</b>: &eta; = {state['lr']:.3g} is "
             f"{state['lr'] / state['limit']:.2f} &times; the limit 2/&lambda;<sub>max</sub> = "
             f"{state['limit']:.4f}. ")
     if state["diverged"]:
@@ -301,7 +302,7 @@ class GradientDescentExplorer(Explorer):
         label, colour = REGIMES[state["regime"]]
         limit = state["limit"]
         self.regime.value = (
-            f"<span style='color:{colour}'><b>{label}</b></span> &nbsp;"
+            f"<span style='color:{text_colour(colour)}'><b>{label}</b></span> &nbsp;"
             f"(too small &lt; {limit / 10:.4f} &le; about right &le; {limit / 2:.4f} &lt; "
             f"too large &lt; {limit:.4f} &le; divergent)")
         self.text.value = describe(state)
