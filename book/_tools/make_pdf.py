@@ -133,7 +133,7 @@ def front_matter_html(title: str, edition: str, entries: list[tuple[str, int]]) 
     )
     return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title><style>
-body {{ font-family: "Noto Sans", "NanumGothic", sans-serif; color: #000; }}
+body {{ font-family: sans-serif; color: #000; }}
 .title {{ height: 240mm; display: flex; flex-direction: column; justify-content: center;
           text-align: center; break-after: page; }}
 .title h1 {{ font-size: 26pt; margin: 0 0 8mm; }}
