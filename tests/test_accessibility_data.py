@@ -50,7 +50,8 @@ def test_alt_text_entry_matches_one_cell_and_speaks_both_languages(page, entry):
     for picture in entry.get("pictures") or [entry]:
         for language in LANGUAGES:
             text = " ".join(str(picture.get(language, "")).split())
-            assert len(text) >= MIN_LENGTH[language], f"{page}: {key!r} has no real {language} alt text: {text!r}"
+            assert len(text) >= MIN_LENGTH[language], (
+                f"{page}: {key!r} has no real {language} alt text: {text!r}")
             assert not re.search(r"\.(png|jpe?g|svg)\b", text), f"{page}: {key!r}: a file name"
         assert HANGUL.search(picture["ko"]), f"{page}: {key!r}: the ko text is not Korean"
         assert not HANGUL.search(picture["en"]), f"{page}: {key!r}: the en text has Hangul"
