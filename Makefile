@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make book   set up (first time) and build the HTML textbook into _build/html
 #   make test   set up (first time) and run every test
+#   make pdf    print the built book to _build/pdf/dlcourse-<edition>.pdf (after make book)
 # Set-up is a virtual environment in .venv with the package installed editable.
 
 PYTHON ?= python3
@@ -14,7 +15,7 @@ STAMP  := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test setup clean-book bench catalogs twins
+.PHONY: book test setup clean-book bench catalogs twins pdf
 
 # Two editions from one source (issue 15): English in _build/html, Korean in _build/html/ko (same
 # page paths; translations from locales/ko/LC_MESSAGES, see locales/TRANSLATING.md). Both use the
@@ -26,6 +27,12 @@ book: $(STAMP)
 	    --path-output _build/editions/ko
 	rm -rf _build/html/ko
 	cp -r _build/editions/ko/_build/html _build/html/ko
+
+# One PDF per edition present in _build/html (English; Korean from _build/html/ko/), printed by
+# Debian's chromium (book/_tools/make_pdf.py). Builds the HTML first when there is none.
+pdf: $(STAMP)
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python book/_tools/make_pdf.py --html _build/html --out _build/pdf
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -213,7 +213,9 @@ def _plain(text):
     text = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\\begin\{.*?\\end\{[^}]*\}", " ", text, flags=re.S)
     # Display maths in a catalog entry has no dollars; names in code-like use are not prose:
     # relu_grad, stride=1, 'softmax_crossentropy', Linear(...).
-    text = re.sub(r"\w+\([^()]*\)|\{[^{}]*\}|\\[a-zA-Z]+(\{[^}]*\})*|\w*_\w+|\w+(?=\s*=)|'[^']*'|\"[^\"]*\"", " ", text)
+    code_like = (r"\w+\([^()]*\)|\{[^{}]*\}|\\[a-zA-Z]+(\{[^}]*\})*|\w*_\w+|\w+(?=\s*=)"
+                 r"|'[^']*'|\"[^\"]*\"")
+    text = re.sub(code_like, " ", text)
     return re.sub(r"\]\([^)]*\)", "]", text)
 
 

@@ -126,9 +126,22 @@ class FigureView:
         self.widget.value = self.png(full)
 
 
+# Symbols in control labels, spelled out in the controls' tooltips (and so in the names screen
+# readers announce): "learning rate η" is also "learning rate eta".
+_SYMBOL_NAMES = {"η": "eta", "λ": "lambda", "σ": "sigma", "α": "alpha", "β": "beta",
+                 "ε": "epsilon", "×": "by", "²": " squared"}
+
+
+def spelled(label):
+    """``label`` with its symbols spelled out, for a tooltip."""
+    return "".join(_SYMBOL_NAMES.get(ch, ch) for ch in label)
+
+
 def slider(description, min, max, value, step=None, unit="", integer=False, log=False, **kw):
-    """A labelled slider; ``unit`` is shown after the description, e.g. 'learning rate (eta)'."""
+    """A labelled slider; ``unit`` is shown after the description, e.g. 'learning rate (eta)'.
+    Its tooltip repeats the label with symbols spelled out (η -> eta)."""
     label = f"{tr(description)} [{tr(unit)}]" if unit else tr(description)
+    kw.setdefault("tooltip", spelled(label))
     common = dict(description=label, continuous_update=True,
                   style={"description_width": "initial"}, layout=W.Layout(width="95%"), **kw)
     if log:
@@ -142,7 +155,8 @@ def slider(description, min, max, value, step=None, unit="", integer=False, log=
 
 def dropdown(description, options, value=None):
     return W.Dropdown(options=options, value=value if value is not None else options[0],
-                      description=tr(description), style={"description_width": "initial"})
+                      description=tr(description), tooltip=spelled(tr(description)),
+                      style={"description_width": "initial"})
 
 
 class Explorer(W.VBox):

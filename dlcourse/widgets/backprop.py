@@ -428,8 +428,9 @@ class BackpropExplorer(Explorer):
             "step": slider("step", 0, N_STEPS - 1, step, integer=True),
             "lr": slider("learning rate η", 0.05, 2.0, lr, step=0.05),
         }
-        self.back_button = W.Button(description="◀ Back", layout=W.Layout(width="120px"))
-        self.next_button = W.Button(description="Next step ▶", button_style="primary",
+        self.back_button = W.Button(description="◀ Back", tooltip="Back one step",
+                                    layout=W.Layout(width="120px"))
+        self.next_button = W.Button(description="Next step ▶", button_style="primary", tooltip="Next step",
                                     layout=W.Layout(width="120px"))
         self.back_button.on_click(lambda _: self._move(-1))
         self.next_button.on_click(lambda _: self._move(+1))

@@ -83,7 +83,8 @@ class ConvolutionExplorer(Explorer):
         images, _ = _digits()
         self._writing = False
         self._build_figure(annotate)
-        self.cells = {name: W.FloatText(value=0.0, step=0.1, layout=W.Layout(width="72px"))
+        self.cells = {name: W.FloatText(value=0.0, step=0.1, layout=W.Layout(width="72px"),
+                                        tooltip=f"kernel K, row {name[1]}, column {name[2]}")
                       for name in CELLS}
         controls = {
             "index": slider("digit image", 0, len(images) - 1, index, unit="index", integer=True),

@@ -28,6 +28,7 @@ import numpy as np
 from dlcourse import data, losses, nn, optim
 from dlcourse.i18n import N_
 from dlcourse.i18n import gettext as tr
+from dlcourse.plotting import text_colour
 from dlcourse.widgets._common import (
     PALETTE,
     Explorer,
@@ -168,7 +169,7 @@ def gd_state(lr, steps, n_samples=30, seed=0):
 def describe(state):
     """One line of text for the state: the regime, and divergence as words, not NaN."""
     label, colour = REGIMES[state["regime"]]
-    head = (f"<b style='color:{colour}'>{tr(label)}</b>: "
+    head = (f"<b style='color:{text_colour(colour)}'>{tr(label)}</b>: "
             + tr("&eta; = {lr:.3g} is {ratio:.2f} &times; the limit 2/&lambda;<sub>max</sub> = "
                  "{limit:.4f}. ").format(lr=state['lr'], ratio=state['lr'] / state['limit'],
                                          limit=state['limit']))
@@ -303,7 +304,7 @@ class GradientDescentExplorer(Explorer):
         label, colour = REGIMES[state["regime"]]
         limit = state["limit"]
         self.regime.value = (
-            f"<span style='color:{colour}'><b>{tr(label)}</b></span> &nbsp;"
+            f"<span style='color:{text_colour(colour)}'><b>{tr(label)}</b></span> &nbsp;"
             f"(too small &lt; {limit / 10:.4f} &le; about right &le; {limit / 2:.4f} &lt; "
             f"too large &lt; {limit:.4f} &le; divergent)")
         self.text.value = describe(state)

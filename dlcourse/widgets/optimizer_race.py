@@ -29,6 +29,7 @@ import numpy as np
 
 from dlcourse import optim
 from dlcourse.i18n import gettext as tr
+from dlcourse.plotting import text_colour
 from dlcourse.widgets._common import (
     PALETTE,
     Explorer,
@@ -299,11 +300,11 @@ def _table_html(state):
     for name, s in state["summary"].items():
         colour = OPTIMIZERS[name][1]
         if s["diverged"]:
-            where = (f"<b style='color:{PALETTE['vermillion']}'>diverged</b> "
+            where = (f"<b style='color:{text_colour(PALETTE['vermillion'])}'>diverged</b> "
                      f"(left the map after {s['steps_run']} steps)")
         else:
             where = f"({s['x']:.3g}, {s['y']:.3g}), f - f<sub>min</sub> = {s['gap']:.3g}"
-        rows.append(f"<tr><td style='padding:1px 8px'><b style='color:{colour}'>{name}</b></td>"
+        rows.append(f"<tr><td style='padding:1px 8px'><b style='color:{text_colour(colour)}'>{name}</b></td>"
                     f"<td style='padding:1px 8px'>{where}</td></tr>")
     return (tr("After {steps} steps at &eta; = {lr:.3g} on the {surface}:").format(
         steps=state['steps'], lr=state['lr'], surface=SURFACES[state['surface']][0])

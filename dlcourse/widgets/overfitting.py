@@ -201,6 +201,7 @@ class OverfittingExplorer(Explorer):
 def _choice(description, options, value, fmt="{}"):
     return W.SelectionSlider(options=[(fmt.format(v), v) for v in options], value=value,
                              description=description, continuous_update=True,
+                             tooltip=description.replace("λ", "lambda"),
                              style={"description_width": "initial"}, layout=W.Layout(width="95%"))
 
 

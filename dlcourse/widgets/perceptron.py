@@ -15,6 +15,7 @@ import numpy as np
 from dlcourse import nn
 from dlcourse.data import GATES, logic_gate
 from dlcourse.i18n import gettext as tr
+from dlcourse.plotting import text_colour
 from dlcourse.widgets._common import (
     CLASS_COLORS,
     PALETTE,
@@ -225,7 +226,7 @@ class _PerceptronFigure:
 
 def truth_table_html(state):
     """The truth table and the count as HTML (what the live explorer shows beside the plane)."""
-    green, red = PALETTE["green"], PALETTE["vermillion"]
+    green, red = text_colour(PALETTE["green"]), text_colour(PALETTE["vermillion"])
     rows = []
     for (x1, x2), t, z, y, ok in zip(state["X"], state["target"], state["z"], state["y"],
                                      state["correct"]):

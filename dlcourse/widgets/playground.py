@@ -118,6 +118,7 @@ class Playground(Explorer):
             "lr": slider("learning rate η (Adam)", -4, 0, lr, log=True, step=0.25),
             "l2": W.SelectionSlider(options=[(f"{v:g}", v) for v in L2_VALUES], value=l2,
                                     description="L2 strength λ", continuous_update=True,
+                                    tooltip="L2 strength lambda",
                                     style={"description_width": "initial"},
                                     layout=W.Layout(width="95%")),
             "dropout": slider("dropout", 0.0, 0.6, dropout, step=0.05, unit="drop probability p"),

@@ -111,9 +111,10 @@ def book_sources() -> list[Path]:
             sources += [
                 p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
             ]
-    bib = ROOT / "book/references.bib"
-    if bib.exists():
-        sources.append(bib)
+    for extra in ("book/references.bib", "book/alt-text.yml", "dlcourse/plotting.py",
+                  "dlcourse/okabe_ito.mplstyle"):
+        if (ROOT / extra).exists():
+            sources.append(ROOT / extra)
     return sources
 
 
