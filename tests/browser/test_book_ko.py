@@ -25,7 +25,6 @@ import pytest
 from conftest import BUILD_TIMEOUT_S, ROOT, book_sources
 from test_book_pages import (
     IMAGES_JS,
-    _allowed,
     check_animations,
     check_math,
     check_widgets,
@@ -134,7 +133,7 @@ def test_korean_page(toc_page, ko_html, site_url, watched_context, screenshot_di
             full_page_screenshot(page, shot)
         except Exception as exc:  # a screenshot is a by-product, not a check
             print(f"ko/{docname}: no screenshot ({str(exc).splitlines()[0]})")
-    errors = [e for e in watch.console_errors + watch.page_errors if not _allowed(e)]
+    errors = watch.console_errors + watch.page_errors
     if errors:
         problems.append("console errors:\n    " + "\n    ".join(errors))
     if watch.off_site:
@@ -171,7 +170,7 @@ def test_korean_search_ignores_particles(term, ko_html, site_url, watched_contex
     page = context.new_page()
     pages = _search(page, site_url, "ko/", term)
     assert "ko/book/glossary.html" in pages, f"Korean search for {term!r} found {pages}"
-    errors = [e for e in watch.console_errors + watch.page_errors if not _allowed(e)]
+    errors = watch.console_errors + watch.page_errors
     assert not errors, f"console errors on the search page: {errors}"
 
 

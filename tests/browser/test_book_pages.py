@@ -122,12 +122,13 @@ def check_animations(page, problems: list[str]) -> int:
         player = players.nth(i)
         img, slider = player.locator("img").first, player.locator("input.anim-slider").first
         player.scroll_into_view_if_needed()
-        player.locator('button[title="Pause"]').click()
+        # Buttons found by what they do, not by their title: the Korean edition translates titles.
+        player.locator('button[onclick$=".pause_animation()"]').click()
         last = int(slider.get_attribute("max") or 0)
         if last < 1:
             problems.append(f"animation {i + 1}: only one frame")
             continue
-        player.locator('button[title="First frame"]').click()
+        player.locator('button[onclick$=".first_frame()"]').click()
         first_src = img.evaluate("img => img.src")
         slider.focus()
         page.keyboard.press("End")  # scrub with the keyboard, as a reader can
@@ -142,7 +143,7 @@ def check_animations(page, problems: list[str]) -> int:
         if slider.input_value() != str(last):
             problems.append(f"animation {i + 1}: slider at {slider.input_value()}, not {last}")
         last_src = img.evaluate("img => img.src")
-        player.locator('button[title="Previous frame"]').click()
+        player.locator('button[onclick$=".previous_frame()"]').click()
         if img.evaluate("img => img.src") == last_src or slider.input_value() != str(last - 1):
             problems.append(f"animation {i + 1}: 'Previous frame' did not step back")
     return players.count()
