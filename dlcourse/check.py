@@ -28,6 +28,10 @@ Rules the checks keep, so that a passing check means a correct answer:
   says what property failed and gives the hint, but prints no answer.
 * The NumPy functions used for comparing are looked up once, when this module is imported, so
   rebinding ``np.isclose`` or ``np.abs`` in a notebook cannot change a verdict.
+
+Every sentence a student reads is built by the few ``_msg_*`` functions below ("expected ...,
+got ...", "It looks like ...", "Hint: ...", "not attempted yet ...", "... raised ..."), so
+that a translation (``dlcourse.i18n``) has one place to hook in.
 """
 
 import contextlib
@@ -36,7 +40,8 @@ import numpy as np
 
 __all__ = [
     "CheckFailed", "NotAttempted", "call", "call_mutating", "check_array", "check_close",
-    "check_equal", "check_numbers", "check_raises", "check_shape", "check_true", "passed",
+    "check_equal", "check_numbers", "check_pair", "check_raises", "check_shape", "check_true",
+    "check_type", "passed",
 ]
 
 # NumPy pieces captured at import time (see the module docstring).
@@ -64,6 +69,9 @@ _dtype = np.dtype
 # Set by the grading kernel (dlcourse.sandbox.guard): refuses a function that is the course's
 # reference implementation. None outside grading.
 _refuse_reference = None
+
+# Set to True by the grading kernel: then passed() does not announce checks still to come.
+_grading = False
 
 # Exact types accepted as "a real number" (bool is not a number here).
 _REAL_SCALARS = frozenset(
@@ -111,14 +119,59 @@ def _num(value):
     return text + ".0" if text.lstrip("-").isdigit() else text
 
 
-def _fail(name, problem, hint=None, mistake=None, exc=CheckFailed):
-    """Raise ``exc`` with the message "name: problem. It looks like ... Hint: hint"."""
+# ---------------------------------------------------------------- the sentences a student reads
+
+def _msg_expected_got(expected, got):
+    """"expected <expected>, got <got>": both already described (see :func:`_fmt`)."""
+    return f"expected {expected}, got {got}"
+
+
+def _msg_got_wrong(got):
+    """What a hidden check says instead of the expected value."""
+    return f"got {got}, which is not the right value"
+
+
+def _msg_entries_wrong(n_bad, size, where, got, expected=None):
+    if expected is None:
+        return f"{n_bad} of {size} entries are wrong (first at index {where}: got {got})"
+    return f"{n_bad} of {size} entries differ (first at index {where}: expected {expected}, got {got})"
+
+
+def _msg_message(name, problem, mistake=None, hint=None):
+    """The whole message: "name: problem. It looks like mistake. Hint: hint"."""
     message = f"{name}: {_sentence(problem)}"
     if mistake:
         message += f" It looks like {_sentence(mistake)}"
     if hint:
         message += f" Hint: {hint}"
-    raise exc(message)
+    return message
+
+
+def _msg_not_attempted(label, stub):
+    return (f"{label}: not attempted yet: {stub} still raises NotImplementedError. Replace "
+            "`raise NotImplementedError()` in its cell with your code, run that cell, then "
+            "run this check again.")
+
+
+def _msg_still_none():
+    return "not attempted yet: it is still None", "set it to your answer and run its cell again."
+
+
+def _msg_raised(label, err):
+    return (f"{label} raised {type(err).__name__}: {err}. To see the full traceback, run it in "
+            "a new cell of your own: cells you add are kept, and graded with your answers.")
+
+
+def _msg_passed(what):
+    if _grading:
+        return f"OK: {what}: the visible checks pass."
+    return (f"OK: {what}: the visible checks pass. When your work is graded, hidden checks "
+            "test the same rules on more inputs.")
+
+
+def _fail(name, problem, hint=None, mistake=None, exc=CheckFailed):
+    """Raise ``exc`` with the message "name: problem. It looks like ... Hint: hint"."""
+    raise exc(_msg_message(name, problem, mistake, hint))
 
 
 def _sentence(text):
@@ -126,8 +179,8 @@ def _sentence(text):
 
 
 def passed(what):
-    """Print that the visible checks of ``what`` pass (hidden checks run at grading)."""
-    print(f"OK: {what}: the visible checks pass (more checks run when it is graded).")
+    """Print that the visible checks of ``what`` pass (hidden checks follow at grading)."""
+    print(_msg_passed(what))
 
 
 # ---------------------------------------------------------------- calling student code
@@ -156,8 +209,8 @@ def _label(fn, args, kwargs):
 
 def _call(fn, args, kwargs, may_modify_inputs):
     if not callable(fn):
-        raise CheckFailed(f"expected a function to call, got {_fmt(fn)}: did a later cell "
-                          "give its name to something else?")
+        _fail("the check", _msg_expected_got("a function to call", _fmt(fn)),
+              "did a later cell give its name to something else?")
     label = _label(fn, args, kwargs)
     if _refuse_reference is not None:
         _refuse_reference(fn, label)
@@ -165,19 +218,11 @@ def _call(fn, args, kwargs, may_modify_inputs):
     try:
         result = fn(*args, **kwargs)
     except NotImplementedError as err:
-        stub = _stub_name(err)
-        raise NotAttempted(
-            f"{label}: not attempted yet: {stub} still raises NotImplementedError. Replace "
-            "`raise NotImplementedError()` in its cell with your code, run that cell, then "
-            "run this check again."
-        ) from None
+        raise NotAttempted(_msg_not_attempted(label, _stub_name(err))) from None
     except CheckFailed:
         raise
     except Exception as err:
-        raise CheckFailed(
-            f"{label} raised {type(err).__name__}: {err}. Run it in a cell of your own to see "
-            "the full traceback."
-        ) from err
+        raise CheckFailed(_msg_raised(label, err)) from err
     if not may_modify_inputs:
         for i, before in snapshots:
             if not _same(args[i], before):
@@ -213,15 +258,13 @@ def check_raises(exception, *, name, hint=None):
     try:
         yield
     except NotImplementedError as err:
-        raise NotAttempted(
-            f"{name}: not attempted yet: {_stub_name(err)} still raises NotImplementedError."
-        ) from None
+        raise NotAttempted(_msg_not_attempted(name, _stub_name(err))) from None
     except exception:
         return
     except Exception as err:  # noqa: BLE001 -- any other exception is the answer being wrong
-        _fail(name, f"expected {_exc_name(exception)}, but it raised {type(err).__name__}: {err}",
-              hint)
-    _fail(name, f"expected {_exc_name(exception)}, but nothing was raised", hint)
+        _fail(name, _msg_expected_got(_exc_name(exception),
+                                      f"{type(err).__name__}: {err}"), hint)
+    _fail(name, _msg_expected_got(_exc_name(exception), "no exception"), hint)
 
 
 def _exc_name(exception):
@@ -265,14 +308,15 @@ def _as_float64(arr):
 def _numeric_array(got, name):
     """Reject anything that is not a plain ndarray of real numbers."""
     if got is None:
-        _fail(name, "got None", "did the function end without `return`?")
+        _fail(name, _msg_expected_got("a NumPy array", "None"),
+              "did the function end without `return`?")
     if type(got) is not _ndarray:
         if isinstance(got, (list, tuple)):
-            _fail(name, f"expected a NumPy array, got a {type(got).__name__}",
+            _fail(name, _msg_expected_got("a NumPy array", f"a {type(got).__name__}"),
                   "wrap the result in np.asarray(...) or build it with NumPy operations.")
-        _fail(name, f"expected a NumPy array (numpy.ndarray), got {_fmt(got)}")
+        _fail(name, _msg_expected_got("a NumPy array (numpy.ndarray)", _fmt(got)))
     if got.dtype.kind not in _NUMERIC_KINDS:
-        _fail(name, f"expected an array of real numbers, got dtype {got.dtype}")
+        _fail(name, _msg_expected_got("an array of real numbers", f"dtype {got.dtype}"))
 
 
 def _shape_hint(got_shape, expected_shape):
@@ -297,7 +341,7 @@ def check_shape(got, shape, *, name, hint=None):
     _numeric_array(got, name)
     shape = tuple(shape)
     if got.shape != shape:
-        _fail(name, f"expected shape {shape}, got {got.shape}",
+        _fail(name, _msg_expected_got(f"shape {shape}", f"{got.shape}"),
               _shape_hint(got.shape, shape) or hint)
 
 
@@ -306,10 +350,10 @@ def _check_dtype(got, dtype, name, hint):
         return
     if dtype == "float":
         if got.dtype.kind != "f":
-            _fail(name, f"expected a floating-point array, got dtype {got.dtype}",
+            _fail(name, _msg_expected_got("a floating-point array", f"dtype {got.dtype}"),
                   "convert with .astype(float), or use float constants such as 1.0 and 0.0.")
     elif got.dtype != _dtype(dtype):
-        _fail(name, f"expected dtype {_dtype(dtype)}, got {got.dtype}", hint)
+        _fail(name, _msg_expected_got(f"dtype {_dtype(dtype)}", f"{got.dtype}"), hint)
 
 
 def _find_mistake(got, mistakes, rtol, atol):
@@ -349,13 +393,11 @@ def check_array(got, expected, *, name, hint=None, rtol=1e-7, atol=1e-9, dtype=N
     first = int(_flatnonzero(_logical_not(ok))[0])
     where = tuple(int(i) for i in _unravel_index(first, g.shape)) if g.ndim else ()
     if reveal and expected.size <= SHOW_MAX:
-        problem = f"expected {_fmt(expected)}, got {_fmt(got)}"
+        problem = _msg_expected_got(_fmt(expected), _fmt(got))
     elif reveal:
-        problem = (f"{n_bad} of {g.size} entries differ (first at index {where}: expected "
-                   f"{_num(expected[where])}, got {_num(g[where])})")
+        problem = _msg_entries_wrong(n_bad, g.size, where, _num(g[where]), _num(expected[where]))
     else:
-        problem = (f"{n_bad} of {g.size} entries are wrong "
-                   f"(first at index {where}: got {_num(g[where])})")
+        problem = _msg_entries_wrong(n_bad, g.size, where, _num(g[where]))
     if not bool(_isfinite(g).all()) and bool(_isfinite(expected).all()):
         problem += "; the result holds inf or NaN (an overflow, or 0/0?)"
     _fail(name, problem, hint, _find_mistake(g, mistakes, rtol, atol))
@@ -363,11 +405,12 @@ def check_array(got, expected, *, name, hint=None, rtol=1e-7, atol=1e-9, dtype=N
 
 def _real_number(got, name):
     if got is None:
-        _fail(name, "got None", "did the function end without `return`?")
+        _fail(name, _msg_expected_got("a number", "None"),
+              "did the function end without `return`?")
     if type(got) is _ndarray and got.shape == () and got.dtype.kind in "iuf":
         return float(got)
     if type(got) not in _REAL_SCALARS:
-        _fail(name, f"expected a number (int or float), got {_fmt(got)}")
+        _fail(name, _msg_expected_got("a number (int or float)", _fmt(got)))
     return float(got)
 
 
@@ -382,8 +425,8 @@ def check_close(got, expected, *, name, hint=None, rtol=1e-7, atol=1e-9, reveal=
     g, e = _as_float64(value), _as_float64(expected)
     if bool(_close_mask(g, e, rtol, atol)):
         return
-    problem = f"expected {_num(expected)}, got {_num(value)}" if reveal else (
-        f"got {_num(value)}, which is not the right value")
+    problem = (_msg_expected_got(_num(expected), _num(value)) if reveal
+               else _msg_got_wrong(_num(value)))
     _fail(name, problem, hint, _find_mistake(g, mistakes, rtol, atol))
 
 
@@ -393,7 +436,7 @@ def check_equal(got, expected, *, name, hint=None, reveal=True):
     A NumPy integer counts as an int, ``np.bool_`` as a bool; nothing else is converted.
     """
     if not _same_kind(got, expected):
-        _fail(name, f"expected {_KIND_NAMES[type(expected)]}, got {_fmt(got)}", hint)
+        _fail(name, _msg_expected_got(_KIND_NAMES[type(expected)], _fmt(got)), hint)
     if isinstance(expected, tuple):
         for i, (g, e) in enumerate(zip(got, expected)):
             check_equal(g, e, name=f"{name}[{i}]", hint=hint, reveal=reveal)
@@ -401,8 +444,8 @@ def check_equal(got, expected, *, name, hint=None, reveal=True):
     same = bool(got) == expected if type(expected) is bool else (
         int(got) == expected if type(expected) is int else got == expected)
     if not same:
-        problem = f"expected {expected!r}, got {_fmt(got)}" if reveal else (
-            f"got {_fmt(got)}, which is not the right value")
+        problem = (_msg_expected_got(repr(expected), _fmt(got)) if reveal
+                   else _msg_got_wrong(_fmt(got)))
         _fail(name, problem, hint)
 
 
@@ -433,36 +476,38 @@ def _leaves(value):
                 return None
             out.append(sub)
         return out
+    if type(value) is _ndarray and value.shape == () and value.dtype.kind in "iuf":
+        return value.item()
     return value if type(value) in _REAL_SCALARS else None
 
 
 def check_numbers(got, *, shape, name, hint=None):
     """Check an answer given as numbers (a variable, not a function); return it as float64.
 
-    ``got`` may be a number (``shape=()``), a nested list/tuple of numbers or a NumPy array of
-    real numbers, with the given ``shape``, every entry finite. ``None`` (the starting value
+    ``got`` may be a number (``shape=()``), a nested list/tuple of numbers (NumPy numbers and
+    0-d arrays included) or a NumPy array of real numbers, with the given ``shape``, every
+    entry finite. ``None`` (the starting value
     of an answer variable) raises :class:`NotAttempted`.
     """
     if got is None:
-        _fail(name, "not attempted yet: it is still None", "set it to your answer and run its "
-              "cell again.", exc=NotAttempted)
+        _fail(name, *_msg_still_none(), exc=NotAttempted)
     if type(got) is _ndarray:
         if got.dtype.kind not in "iuf":
-            _fail(name, f"expected numbers, got an array of dtype {got.dtype}", hint)
+            _fail(name, _msg_expected_got("numbers", f"an array of dtype {got.dtype}"), hint)
         values = _as_float64(got)
     elif type(got) in _REAL_SCALARS:
         values = _as_float64(got)
     else:
         leaves = _leaves(got)
         if leaves is None:
-            _fail(name, f"expected numbers of shape {tuple(shape)}, got {_fmt(got)}", hint)
+            _fail(name, _msg_expected_got(f"numbers of shape {tuple(shape)}", _fmt(got)), hint)
         try:
             values = _as_float64(leaves)
         except ValueError:  # ragged nesting such as [[1, 2], [3]]
-            _fail(name, f"expected numbers of shape {tuple(shape)}; the rows have different "
-                  "lengths", hint)
+            _fail(name, _msg_expected_got(f"numbers of shape {tuple(shape)}",
+                                          "rows of different lengths"), hint)
     if values.shape != tuple(shape):
-        _fail(name, f"expected shape {tuple(shape)}, got {values.shape}", hint)
+        _fail(name, _msg_expected_got(f"shape {tuple(shape)}", f"{values.shape}"), hint)
     if not bool(_isfinite(values).all()):
         _fail(name, "every number must be finite (no inf or nan)", hint)
     return values
@@ -471,7 +516,7 @@ def check_numbers(got, *, shape, name, hint=None):
 def check_true(condition, *, name, hint=None):
     """Check a property computed by the test, e.g. ``np.all(p >= 0)``; the name says which."""
     if type(condition) not in _BOOL_SCALARS:
-        _fail(name, f"could not be checked: the test computed {_fmt(condition)}, not True/False",
+        _fail(name, "could not be checked: " + _msg_expected_got("True or False", _fmt(condition)),
               hint)
     if not bool(condition):
         _fail(name, "does not hold", hint)
@@ -529,16 +574,42 @@ def check_choice(got, options, *, name, hint=None, reveal=True):
     string with :func:`check_equal`. ``reveal=False`` leaves the options out of the message.
     """
     if got is None:
-        _fail(name, "not attempted yet: it is still None", "set it to your answer and run its "
-              "cell again.", exc=NotAttempted)
+        _fail(name, *_msg_still_none(), exc=NotAttempted)
     wanted = f"one of {', '.join(repr(o) for o in options)}" if reveal else "one of the options"
     if type(got) is not str:
-        _fail(name, f"expected a str, {wanted}, got {_fmt(got)}", hint)
+        _fail(name, _msg_expected_got(f"a str, {wanted}", _fmt(got)), hint)
     key = got.strip().lower()
     for option in options:
         if option.lower() == key:
             return option
-    _fail(name, f"expected {wanted}, got {_fmt(got)}", hint)
+    _fail(name, _msg_expected_got(wanted, _fmt(got)), hint)
 
 
 __all__ += ["check_choice"]
+
+
+# ---------------------------------------------------------------- pairs and objects
+
+def check_pair(got, *, name, length=2, hint=None):
+    """Check that ``got`` is a tuple (or list) of ``length`` items; return it as a tuple.
+
+    For functions that "return the pair (a, b)": ``return a, b`` makes a tuple, and a list of
+    the same length is accepted too. Anything else (a generator, a dict, an array, an object
+    pretending to be a sequence) is refused before its items are looked at.
+    """
+    if got is None:
+        _fail(name, _msg_expected_got(f"a tuple of {length}", "None"),
+              "did the function end without `return`?")
+    if type(got) not in (tuple, list) or len(got) != length:
+        _fail(name, _msg_expected_got(f"a tuple of {length}", _fmt(got)),
+              hint or f"end with `return {', '.join('abcdefgh'[:length])}`.")
+    return tuple(got)
+
+
+def check_type(got, cls, *, name, hint=None):
+    """Check that ``got`` is exactly of class ``cls`` (not a subclass, not a lookalike)."""
+    if type(got) is not cls:
+        _fail(name, _msg_expected_got(f"a {cls.__module__.split('.')[-1]}.{cls.__name__}",
+                                      _fmt(got)), hint)
+    return got
+

@@ -13,7 +13,12 @@ To cover a new assignment, add data, not code:
 * a module ``tests/grading_cases/aNN_<name>.py`` with at least three ``Mistake`` rows: a
   typical wrong answer for one solution cell (by grade_id), the test cells (grade_ids) that
   must lose all their points, and a fragment of the message the student must see in the
-  feedback.
+  feedback; and at least three ``Correct`` rows: right answers written another way than the
+  solution (lists for arrays where the text allows, int for float, other algorithms), each
+  of which must earn full marks.
+
+The session fixture grades only the assignments the selected tests need, so
+``pytest tests/test_grading.py -k 04`` grades one assignment.
 """
 
 import dataclasses
@@ -30,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from grading_cases import Mistake, all_mistakes
+from grading_cases import Mistake, all_corrects, all_mistakes
 from traitlets.config import Config
 
 from dlcourse import check, course
@@ -42,6 +47,7 @@ ASSIGNMENTS = course.existing_assignments(REPO)
 
 
 MISTAKES = all_mistakes()
+CORRECTS = all_corrects()
 
 # A submission whose answer cell never finishes, graded with a 3-second cell limit.
 SLEEPY = Mistake("01-perceptron", "sleepy",
@@ -188,7 +194,8 @@ def copy_course(dest):
 
 def submit(root, assignment, tmp, mistakes):
     """Collect the solution and untouched release from a folder of <student>/<notebook>.ipynb,
-    the mistakes from a zip of <student>.ipynb (<student>/<notebook>.ipynb if several)."""
+    the mistakes and correct-but-different answers (rows with ``answers``) from a zip of
+    <student>.ipynb (<student>/<notebook>.ipynb if several)."""
     folder, archive = tmp / f"{assignment}-folder", tmp / f"{assignment}.zip"
     several = len(notebooks(root, assignment)) > 1
     with zipfile.ZipFile(archive, "w") as zf:
@@ -207,14 +214,26 @@ def submit(root, assignment, tmp, mistakes):
         course.collect(root, assignment, archive)
 
 
+def needed_assignments(items):
+    """The assignments the selected tests read grades of (all, if a test needs the first)."""
+    needed = set()
+    for item in items:
+        if "graded" not in getattr(item, "fixturenames", ()):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        found = {getattr(v, "assignment", v) for v in params.values()} & set(ASSIGNMENTS)
+        needed |= found or {ASSIGNMENTS[0]}
+    return [a for a in ASSIGNMENTS if a in needed]
+
+
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("grading")
     root = copy_course(tmp / "course")
     grades, seconds = {}, []
-    for assignment in ASSIGNMENTS:
+    for assignment in needed_assignments(request.session.items):
         course.release(root, assignment)
-        mistakes = [m for m in MISTAKES if m.assignment == assignment]
+        mistakes = [m for m in MISTAKES + CORRECTS if m.assignment == assignment]
         submit(root, assignment, tmp, mistakes)
         for grade in course.autograde(root, assignment):
             assert not grade.error, grade.error
@@ -276,6 +295,20 @@ def test_mistake_loses_exactly_its_tasks(graded, mistake):
     assert grade.score == grade.max_score - sum(points[t] for t in mistake.loses)
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_assignment_has_three_correct_but_different_answers(assignment):
+    assert len([c for c in CORRECTS if c.assignment == assignment]) >= 3
+
+
+@pytest.mark.parametrize("correct", CORRECTS, ids=lambda c: c.student)
+def test_correct_but_different_answer_earns_full_marks(graded, correct):
+    """A right answer written another way than the solution loses nothing, flags nothing."""
+    grade = graded.grades[correct.student]
+    assert grade.lost == [], f"{correct.why}: lost {grade.lost} ({grade.zeroed})"
+    assert grade.score == grade.max_score == sum(points_of(graded.root, correct.assignment).values())
+    assert not grade.needs_review, grade.flags
+
+
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.student)
 def test_feedback_names_the_mistake(graded, mistake):
     text = " ".join(html_text(p) for p in
@@ -287,7 +320,7 @@ def test_feedback_names_the_mistake(graded, mistake):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_feedback_never_shows_hidden_tests(graded, assignment):
     students = [solution_student(assignment), untouched_student(assignment)] + [
-        m.student for m in MISTAKES if m.assignment == assignment]
+        m.student for m in MISTAKES + CORRECTS if m.assignment == assignment]
     for sol_path in notebooks(graded.root, assignment):
         secret = hidden_test_lines(sol_path, graded.root / "exercises" / assignment / sol_path.name)
         assert secret, f"{sol_path.name} has no hidden tests"
