@@ -16,7 +16,7 @@ MISTAKES = [
     Mistake("02-activations", "relu_grad_ge", {"relu_grad": "return (x >= 0).astype(float)"},
             {"test_relu_grad"}, "It looks like relu_grad(0) is 1: you used x >= 0"),
     Mistake("02-activations", "relu_grad_bool", {"relu_grad": "return x > 0"},
-            {"test_relu_grad"}, "expected dtype float64, got bool"),
+            {"test_relu_grad"}, "expected a floating-point array, got dtype bool"),
     Mistake("02-activations", "softmax_no_max",
             {"softmax": "e = np.exp(z)\nreturn e / np.sum(e, axis=-1, keepdims=True)"},
             {"test_softmax"}, "subtract the maximum before exp"),
