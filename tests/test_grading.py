@@ -21,8 +21,10 @@ The session fixture grades only the assignments the selected tests need, so
 ``pytest tests/test_grading.py -k 04`` grades one assignment.
 """
 
+import contextlib
 import dataclasses
 import html.parser
+import io
 import json
 import shutil
 import statistics
@@ -307,6 +309,45 @@ def test_correct_but_different_answer_earns_full_marks(graded, correct):
     assert grade.lost == [], f"{correct.why}: lost {grade.lost} ({grade.zeroed})"
     assert grade.score == grade.max_score == sum(points_of(graded.root, correct.assignment).values())
     assert not grade.needs_review, grade.flags
+
+
+def run_visible(assignment, answers):
+    """The check cells that fail when a student runs the released notebook (visible checks
+    only) with ``answers`` filled in, top to bottom, as "Restart Kernel and Run All" does."""
+    failed = set()
+    for sol_path in notebooks(REPO, assignment):
+        released = read_nb(REPO / "exercises" / assignment / sol_path.name)
+        nb = fill_in(released, read_nb(sol_path), answers, written=False)
+        namespace = {"__name__": "__main__"}
+        for cell in nb["cells"]:
+            meta = nbgrader_meta(cell)
+            if cell["cell_type"] != "code":
+                continue
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    exec(compile(source(cell), meta.get("grade_id", "cell"), "exec"), namespace)
+            except Exception:  # noqa: BLE001 -- a failing cell is what we look for
+                if meta.get("grade") and not meta.get("solution"):
+                    failed.add(meta["grade_id"])
+    return failed
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_passes_every_visible_check(assignment):
+    assert run_visible(assignment, {}) == set()
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.student)
+def test_visible_checks_show_every_task_a_mistake_loses(mistake):
+    """The policy at the top of each notebook: a rule is never checked by hidden tests alone,
+    so a typical mistake already fails the visible checks of every task it loses."""
+    failed = run_visible(mistake.assignment, mistake.answers)
+    assert failed == (mistake.loses if mistake.visible else set())
+
+
+@pytest.mark.parametrize("correct", CORRECTS, ids=lambda c: c.student)
+def test_correct_but_different_answer_passes_every_visible_check(correct):
+    assert run_visible(correct.assignment, correct.answers) == set()
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.student)

@@ -24,6 +24,8 @@ class Mistake:
     answers: dict       # {grade_id of a solution cell: code replacing its solution region}
     loses: set          # grade_ids of the test cells that must score 0
     says: str           # a fragment of the message the feedback must show
+    visible: bool = True  # the visible checks already fail on it (False only where a task
+                          # says its visible checks look at the form alone, as 03's task 4)
 
     @property
     def student(self):

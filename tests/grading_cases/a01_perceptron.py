@@ -5,6 +5,9 @@ from grading_cases import Correct, Mistake
 MISTAKES = [
     Mistake("01-perceptron", "step_ge", {"step": "return (x >= 0).astype(float)"},
             {"test_step", "test_perceptron", "test_two_layer"}, "use >, not >="),
+    Mistake("01-perceptron", "greater_equal",  # issue 12: once 4/10 with every visible check OK
+            {"step": "return np.greater_equal(x, 0).astype(float)"},
+            {"test_step", "test_perceptron", "test_two_layer"}, "step(0) is 1: you used >="),
     Mistake("01-perceptron", "step_int", {"step": "return np.array(x > 0, dtype=int)"},
             {"test_step"}, "expected dtype float64, got int64"),
     Mistake("01-perceptron", "step_in_place",

@@ -41,6 +41,17 @@ MISTAKES = [
                        "        cols[:, :, i * ow + j] = win.transpose(0, 2, 3, 1).reshape(n, -1)\n"
                        "return cols"},
             {"test_im2col", "test_conv2d_im2col"}, "the rows are in the order (row, column, channel)"),
+    Mistake("07-cnn", "always_equal",  # issue 12: once scored "100 %" on test_cnn
+            {"build_cnn": "class Anything:\n"
+                          "    def __eq__(self, other):\n"
+                          "        return True\n"
+                          "    def __getattr__(self, name):\n"
+                          "        return lambda *args, **kwargs: Anything()\n"
+                          "    def __getitem__(self, key):\n"
+                          "        return Anything()\n"
+                          "return Anything()",
+             "train_cnn": "return model"},
+            {"test_build_cnn", "test_cnn"}, "expected a nn.Sequential, got an object of type Anything"),
 ]
 
 
