@@ -66,7 +66,8 @@ CORRECTS = [
                            "return lam / 2 * total",
              "l2_grad": "out = {}\n"
                         "for k in params:\n"
-                        "    out[k] = lam * params[k] if not k.startswith('b') else np.zeros(params[k].shape)\n"
+                        "    w = params[k]\n"
+                        "    out[k] = lam * w if not k.startswith('b') else np.zeros(w.shape)\n"
                         "return out"},
             "np.where for the mask, loops over the keys, name[0] == 'W'; the penalty an int 0 "
             "times lam / 2 when there is no weight"),

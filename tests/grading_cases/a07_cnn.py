@@ -106,7 +106,8 @@ CORRECTS = [
              "build_cnn": "return nn.Sequential([Conv2d(1, 6, 3, rng=rng), nn.ReLU(), MaxPool2d(2),\n"
                           "                      Flatten(), nn.Linear(6 * 3 * 3, 10, rng=rng)])",
              "train_cnn": "model.compile(loss='softmax_crossentropy', optimizer=optim.Momentum(lr=0.05))\n"
-                          "history = model.fit(X_train, y_train, epochs=6, batch_size=16, rng=rng, verbose=0)\n"
+                          "history = model.fit(X_train, y_train, epochs=6, batch_size=16, rng=rng,\n"
+                          "                    verbose=0)\n"
                           "return history"},
             "im2col by output position; einsum for the product; a network without padding "
             "(6 kernels, 6x6 -> 3x3) trained with Momentum"),
