@@ -539,3 +539,52 @@ def test_collect_names_students_from_files(entry, student):
 def test_collect_refuses_unusable_student_ids(entry):
     with pytest.raises(course.CourseError):
         course._student_and_notebook(entry, ["01-perceptron"])
+
+
+@pytest.mark.parametrize("got", [AlwaysEqual(), (1.0,), (1.0, 2.0, 3.0), iter([1.0, 2.0]),
+                                 {"a": 1, "b": 2}, np.array([1.0, 2.0]), None])
+def test_check_pair_rejects_what_is_not_a_pair(got):
+    with pytest.raises(check.CheckFailed):
+        check.check_pair(got, name="f(x)")
+
+
+@pytest.mark.parametrize("got", [(1.0, "a"), [1.0, "a"]])
+def test_check_pair_accepts_a_tuple_or_a_list(got):
+    assert check.check_pair(got, name="f(x)") == (1.0, "a")
+
+
+def test_check_type_rejects_subclasses_and_lookalikes():
+    class Mine(dict):
+        pass
+
+    assert check.check_type({}, dict, name="d") == {}
+    for got in (Mine(), AlwaysEqual(), None):
+        with pytest.raises(check.CheckFailed, match="expected a builtins.dict"):
+            check.check_type(got, dict, name="d")
+
+
+def test_check_numbers_takes_numpy_numbers_and_0d_arrays_in_a_pair():
+    got = check.check_numbers((np.float64(1.5), np.array(2)), shape=(2,), name="pair")
+    assert got.tolist() == [1.5, 2.0]
+    with pytest.raises(check.CheckFailed):
+        check.check_numbers((np.array([1.0]), 2.0), shape=(2,), name="pair")
+
+
+def test_messages_come_from_the_message_functions(monkeypatch):
+    """One place builds "expected ..., got ...": a translation hooked there reaches every check."""
+    monkeypatch.setattr(check, "_msg_expected_got", lambda e, g: f"<{e}|{g}>")
+    for fail in (lambda: check.check_close(0.5, 0.25, name="f"),
+                 lambda: check.check_array([1.0], [1.0], name="f"),
+                 lambda: check.check_equal(3, 4, name="f"),
+                 lambda: check.check_pair(None, name="f"),
+                 lambda: check.check_shape(np.ones(2), (3,), name="f")):
+        with pytest.raises(check.CheckFailed, match="<"):
+            fail()
+
+
+def test_passed_says_what_grading_adds(monkeypatch, capsys):
+    check.passed("step")
+    assert "hidden checks test the same rules" in capsys.readouterr().out
+    monkeypatch.setattr(check, "_grading", True)
+    check.passed("step")
+    assert capsys.readouterr().out.strip() == "OK: step: the visible checks pass."
