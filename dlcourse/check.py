@@ -28,6 +28,10 @@ Rules the checks keep, so that a passing check means a correct answer:
   says what property failed and gives the hint, but prints no answer.
 * The NumPy functions used for comparing are looked up once, when this module is imported, so
   rebinding ``np.isclose`` or ``np.abs`` in a notebook cannot change a verdict.
+
+Every sentence a student reads is built by the few ``_msg_*`` functions below ("expected ...,
+got ...", "It looks like ...", "Hint: ...", "not attempted yet ...", "... raised ..."), so
+that a translation (``dlcourse.i18n``) has one place to hook in.
 """
 
 import contextlib
@@ -38,7 +42,8 @@ from dlcourse.i18n import N_, _
 
 __all__ = [
     "CheckFailed", "NotAttempted", "call", "call_mutating", "check_array", "check_close",
-    "check_equal", "check_numbers", "check_raises", "check_shape", "check_true", "passed",
+    "check_equal", "check_numbers", "check_pair", "check_raises", "check_shape", "check_true",
+    "check_type", "passed",
 ]
 
 # NumPy pieces captured at import time (see the module docstring).
@@ -66,6 +71,9 @@ _dtype = np.dtype
 # Set by the grading kernel (dlcourse.sandbox.guard): refuses a function that is the course's
 # reference implementation. None outside grading.
 _refuse_reference = None
+
+# Set to True by the grading kernel: then passed() does not announce checks still to come.
+_grading = False
 
 # Exact types accepted as "a real number" (bool is not a number here).
 _REAL_SCALARS = frozenset(
@@ -113,15 +121,66 @@ def _num(value):
     return text + ".0" if text.lstrip("-").isdigit() else text
 
 
+# ---------------------------------------------------------------- the sentences a student reads
+
+def _msg_expected_got(expected, got):
+    """"expected <expected>, got <got>": both already described (see :func:`_fmt`)."""
+    return _("expected {expected}, got {got}").format(expected=expected, got=got)
+
+
+def _msg_got_wrong(got):
+    """What a hidden check says instead of the expected value."""
+    return _("got {got}, which is not the right value").format(got=got)
+
+
+def _msg_entries_wrong(n_bad, size, where, got, expected=None):
+    if expected is None:
+        return _("{bad} of {size} entries are wrong (first at index {where}: got {got})").format(
+            bad=n_bad, size=size, where=where, got=got)
+    return _("{bad} of {size} entries differ (first at index {where}: expected {expected}, "
+             "got {got})").format(bad=n_bad, size=size, where=where, expected=expected, got=got)
+
+
+def _msg_message(name, problem, mistake=None, hint=None):
+    """The whole message: "name: problem. It looks like mistake. Hint: hint".
+
+    The check cell's own words (``hint``, ``mistake``) are translated here, from the catalog
+    that ``make catalogs`` extracts from the assignments' check cells."""
+    message = f"{name}: {_sentence(problem)}"
+    if mistake:
+        message += " " + _("It looks like {mistake}").format(mistake=_sentence(_(mistake)))
+    if hint:
+        message += " " + _("Hint: {hint}").format(hint=_(hint))
+    return message
+
+
+def _msg_not_attempted(label, stub):
+    return _("{label}: not attempted yet: {stub} still raises NotImplementedError. Replace "
+             "`raise NotImplementedError()` in its cell with your code, run that cell, then "
+             "run this check again.").format(label=label, stub=stub)
+
+
+def _msg_still_none():
+    return (_("not attempted yet: it is still None"),
+            _("set it to your answer and run its cell again."))
+
+
+def _msg_raised(label, err):
+    return _("{label} raised {error}: {message}. To see the full traceback, run it in a new cell "
+             "of your own: cells you add are kept, and graded with your answers.").format(
+                 label=label, error=type(err).__name__, message=err)
+
+
+def _msg_passed(what):
+    if _grading:
+        return _("OK: {what}: the visible checks pass.").format(what=what)
+    return _("OK: {what}: the visible checks pass. When your work is graded, hidden checks "
+             "test the same rules on more inputs.").format(what=what)
+
+
 def _fail(name, problem, hint=None, mistake=None, exc=CheckFailed):
     """Raise ``exc`` with the message "name: problem. It looks like ... Hint: hint"."""
-    message = f"{name}: {_sentence(problem)}"
-    hint, mistake = hint and _(hint), mistake and _(mistake)  # the check cell's words, translated
-    if mistake:
-        message += " " + _("It looks like {mistake}").format(mistake=_sentence(mistake))
-    if hint:
-        message += " " + _("Hint: {hint}").format(hint=hint)
-    raise exc(message)
+    raise exc(_msg_message(name, problem, mistake, hint))
 
 
 def _sentence(text):
@@ -129,8 +188,8 @@ def _sentence(text):
 
 
 def passed(what):
-    """Print that the visible checks of ``what`` pass (hidden checks run at grading)."""
-    print(_("OK: {what}: the visible checks pass (more checks run when it is graded).").format(what=what))
+    """Print that the visible checks of ``what`` pass (hidden checks follow at grading)."""
+    print(_msg_passed(what))
 
 
 # ---------------------------------------------------------------- calling student code
@@ -141,7 +200,7 @@ def _stub_name(err):
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
     if tb is None:
-        return _("a function")
+        return "a function"
     code = tb.tb_frame.f_code
     return _short(getattr(code, "co_qualname", code.co_name))
 
@@ -152,15 +211,15 @@ def _short(qualname):
 
 
 def _label(fn, args, kwargs):
-    fname = _short(str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", _("the function"))))
+    fname = _short(str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "the function")))
     parts = [_fmt(a) for a in args] + [f"{k}={_fmt(v)}" for k, v in kwargs.items()]
     return f"{fname}({', '.join(parts)})"
 
 
 def _call(fn, args, kwargs, may_modify_inputs):
     if not callable(fn):
-        raise CheckFailed(_("expected a function to call, got {got}: did a later cell "
-                            "give its name to something else?").format(got=_fmt(fn)))
+        _fail("the check", _msg_expected_got(_("a function to call"), _fmt(fn)),
+              N_("did a later cell give its name to something else?"))
     label = _label(fn, args, kwargs)
     if _refuse_reference is not None:
         _refuse_reference(fn, label)
@@ -168,25 +227,17 @@ def _call(fn, args, kwargs, may_modify_inputs):
     try:
         result = fn(*args, **kwargs)
     except NotImplementedError as err:
-        stub = _stub_name(err)
-        raise NotAttempted(_(
-            "{label}: not attempted yet: {stub} still raises NotImplementedError. Replace "
-            "`raise NotImplementedError()` in its cell with your code, run that cell, then "
-            "run this check again."
-        ).format(label=label, stub=stub)) from None
+        raise NotAttempted(_msg_not_attempted(label, _stub_name(err))) from None
     except CheckFailed:
         raise
     except Exception as err:
-        raise CheckFailed(_(
-            "{label} raised {error}: {message}. Run it in a cell of your own to see "
-            "the full traceback."
-        ).format(label=label, error=type(err).__name__, message=err)) from err
+        raise CheckFailed(_msg_raised(label, err)) from err
     if not may_modify_inputs:
         for i, before in snapshots:
             if not _same(args[i], before):
-                _fail(label, _("it changed its argument number {number} in place").format(number=i + 1),
-                      _("work on a copy (x.copy(), or build a new array with np.where) and "
-                        "return it; the caller's array must stay as it was."))
+                _fail(label, _("it changed its argument number {n} in place").format(n=i + 1),
+                      N_("work on a copy (x.copy(), or build a new array with np.where) and "
+                         "return it; the caller's array must stay as it was."))
     return result
 
 
@@ -216,22 +267,18 @@ def check_raises(exception, *, name, hint=None):
     try:
         yield
     except NotImplementedError as err:
-        raise NotAttempted(
-            _("{name}: not attempted yet: {stub} still raises NotImplementedError.").format(
-                name=name, stub=_stub_name(err))
-        ) from None
+        raise NotAttempted(_msg_not_attempted(name, _stub_name(err))) from None
     except exception:
         return
     except Exception as err:  # noqa: BLE001 -- any other exception is the answer being wrong
-        _fail(name, _("expected {expected}, but it raised {error}: {message}").format(
-            expected=_exc_name(exception), error=type(err).__name__, message=err), hint)
-    _fail(name, _("expected {expected}, but nothing was raised").format(
-        expected=_exc_name(exception)), hint)
+        _fail(name, _msg_expected_got(_exc_name(exception),
+                                      f"{type(err).__name__}: {err}"), hint)
+    _fail(name, _msg_expected_got(_exc_name(exception), _("no exception")), hint)
 
 
 def _exc_name(exception):
     if isinstance(exception, tuple):
-        return _(" or ").join(e.__name__ for e in exception)
+        return " or ".join(e.__name__ for e in exception)
     return exception.__name__
 
 
@@ -270,19 +317,20 @@ def _as_float64(arr):
 def _numeric_array(got, name):
     """Reject anything that is not a plain ndarray of real numbers."""
     if got is None:
-        _fail(name, _("got None"), _("did the function end without `return`?"))
+        _fail(name, _msg_expected_got(_("a NumPy array"), _("None")),
+              N_("did the function end without `return`?"))
     if type(got) is not _ndarray:
         if isinstance(got, (list, tuple)):
-            _fail(name, _("expected a NumPy array, got a {type}").format(type=type(got).__name__),
-                  _("wrap the result in np.asarray(...) or build it with NumPy operations."))
-        _fail(name, _("expected a NumPy array (numpy.ndarray), got {got}").format(got=_fmt(got)))
+            _fail(name, _msg_expected_got(_("a NumPy array"), _("a {type}").format(type=type(got).__name__)),
+                  N_("wrap the result in np.asarray(...) or build it with NumPy operations."))
+        _fail(name, _msg_expected_got(_("a NumPy array (numpy.ndarray)"), _fmt(got)))
     if got.dtype.kind not in _NUMERIC_KINDS:
-        _fail(name, _("expected an array of real numbers, got dtype {dtype}").format(dtype=got.dtype))
+        _fail(name, _msg_expected_got(_("an array of real numbers"), f"dtype {got.dtype}"))
 
 
 def _shape_hint(got_shape, expected_shape):
     if tuple(reversed(got_shape)) == expected_shape:
-        return _("the axes look swapped: is something transposed?")
+        return "the axes look swapped: is something transposed?"
     size = 1
     for n in got_shape:
         size *= n
@@ -290,10 +338,10 @@ def _shape_hint(got_shape, expected_shape):
     for n in expected_shape:
         want *= n
     if size == want:
-        return _("the number of entries is right but the shape is not: an extra axis of "
-                 "length 1, or a missing one? (look at keepdims, reshape, ravel)")
+        return ("the number of entries is right but the shape is not: an extra axis of "
+                "length 1, or a missing one? (look at keepdims, reshape, ravel)")
     if len(got_shape) != len(expected_shape):
-        return _("the number of axes differs: did a sum or mean reduce the wrong axis?")
+        return "the number of axes differs: did a sum or mean reduce the wrong axis?"
     return None
 
 
@@ -302,7 +350,7 @@ def check_shape(got, shape, *, name, hint=None):
     _numeric_array(got, name)
     shape = tuple(shape)
     if got.shape != shape:
-        _fail(name, _("expected shape {expected}, got {got}").format(expected=shape, got=got.shape),
+        _fail(name, _msg_expected_got(_("shape {shape}").format(shape=shape), f"{got.shape}"),
               _shape_hint(got.shape, shape) or hint)
 
 
@@ -311,11 +359,10 @@ def _check_dtype(got, dtype, name, hint):
         return
     if dtype == "float":
         if got.dtype.kind != "f":
-            _fail(name, _("expected a floating-point array, got dtype {dtype}").format(dtype=got.dtype),
-                  _("convert with .astype(float), or use float constants such as 1.0 and 0.0."))
+            _fail(name, _msg_expected_got(_("a floating-point array"), f"dtype {got.dtype}"),
+                  N_("convert with .astype(float), or use float constants such as 1.0 and 0.0."))
     elif got.dtype != _dtype(dtype):
-        _fail(name, _("expected dtype {expected}, got {got}").format(expected=_dtype(dtype),
-                                                                   got=got.dtype), hint)
+        _fail(name, _msg_expected_got(f"dtype {_dtype(dtype)}", f"{got.dtype}"), hint)
 
 
 def _find_mistake(got, mistakes, rtol, atol):
@@ -355,27 +402,24 @@ def check_array(got, expected, *, name, hint=None, rtol=1e-7, atol=1e-9, dtype=N
     first = int(_flatnonzero(_logical_not(ok))[0])
     where = tuple(int(i) for i in _unravel_index(first, g.shape)) if g.ndim else ()
     if reveal and expected.size <= SHOW_MAX:
-        problem = _("expected {expected}, got {got}").format(expected=_fmt(expected), got=_fmt(got))
+        problem = _msg_expected_got(_fmt(expected), _fmt(got))
     elif reveal:
-        problem = _("{bad} of {size} entries differ (first at index {where}: expected "
-                    "{expected}, got {got})").format(bad=n_bad, size=g.size, where=where,
-                                                     expected=_num(expected[where]), got=_num(g[where]))
+        problem = _msg_entries_wrong(n_bad, g.size, where, _num(g[where]), _num(expected[where]))
     else:
-        problem = _("{bad} of {size} entries are wrong "
-                    "(first at index {where}: got {got})").format(bad=n_bad, size=g.size, where=where,
-                                                                 got=_num(g[where]))
+        problem = _msg_entries_wrong(n_bad, g.size, where, _num(g[where]))
     if not bool(_isfinite(g).all()) and bool(_isfinite(expected).all()):
-        problem += _("; the result holds inf or NaN (an overflow, or 0/0?)")
+        problem += "; the result holds inf or NaN (an overflow, or 0/0?)"
     _fail(name, problem, hint, _find_mistake(g, mistakes, rtol, atol))
 
 
 def _real_number(got, name):
     if got is None:
-        _fail(name, _("got None"), _("did the function end without `return`?"))
+        _fail(name, _msg_expected_got(_("a number"), _("None")),
+              N_("did the function end without `return`?"))
     if type(got) is _ndarray and got.shape == () and got.dtype.kind in "iuf":
         return float(got)
     if type(got) not in _REAL_SCALARS:
-        _fail(name, _("expected a number (int or float), got {got}").format(got=_fmt(got)))
+        _fail(name, _msg_expected_got(_("a number (int or float)"), _fmt(got)))
     return float(got)
 
 
@@ -390,8 +434,8 @@ def check_close(got, expected, *, name, hint=None, rtol=1e-7, atol=1e-9, reveal=
     g, e = _as_float64(value), _as_float64(expected)
     if bool(_close_mask(g, e, rtol, atol)):
         return
-    problem = _("expected {expected}, got {got}").format(expected=_num(expected), got=_num(value)) \
-        if reveal else _("got {got}, which is not the right value").format(got=_num(value))
+    problem = (_msg_expected_got(_num(expected), _num(value)) if reveal
+               else _msg_got_wrong(_num(value)))
     _fail(name, problem, hint, _find_mistake(g, mistakes, rtol, atol))
 
 
@@ -401,8 +445,7 @@ def check_equal(got, expected, *, name, hint=None, reveal=True):
     A NumPy integer counts as an int, ``np.bool_`` as a bool; nothing else is converted.
     """
     if not _same_kind(got, expected):
-        _fail(name, _("expected {expected}, got {got}").format(
-            expected=_(_KIND_NAMES[type(expected)]), got=_fmt(got)), hint)
+        _fail(name, _msg_expected_got(_(_KIND_NAMES[type(expected)]), _fmt(got)), hint)
     if isinstance(expected, tuple):
         for i, (g, e) in enumerate(zip(got, expected)):
             check_equal(g, e, name=f"{name}[{i}]", hint=hint, reveal=reveal)
@@ -410,13 +453,13 @@ def check_equal(got, expected, *, name, hint=None, reveal=True):
     same = bool(got) == expected if type(expected) is bool else (
         int(got) == expected if type(expected) is int else got == expected)
     if not same:
-        problem = _("expected {expected}, got {got}").format(expected=repr(expected), got=_fmt(got)) \
-            if reveal else _("got {got}, which is not the right value").format(got=_fmt(got))
+        problem = (_msg_expected_got(repr(expected), _fmt(got)) if reveal
+                   else _msg_got_wrong(_fmt(got)))
         _fail(name, problem, hint)
 
 
-_KIND_NAMES = {bool: N_("True or False"), int: N_("an int"), tuple: N_("a tuple of the same length"),
-               str: N_("a str"), type(None): "None"}
+_KIND_NAMES = {bool: N_("True or False"), int: N_("an int"),
+               tuple: N_("a tuple of the same length"), str: N_("a str"), type(None): "None"}
 
 
 def _same_kind(got, expected):
@@ -442,38 +485,40 @@ def _leaves(value):
                 return None
             out.append(sub)
         return out
+    if type(value) is _ndarray and value.shape == () and value.dtype.kind in "iuf":
+        return value.item()
     return value if type(value) in _REAL_SCALARS else None
 
 
 def check_numbers(got, *, shape, name, hint=None):
     """Check an answer given as numbers (a variable, not a function); return it as float64.
 
-    ``got`` may be a number (``shape=()``), a nested list/tuple of numbers or a NumPy array of
-    real numbers, with the given ``shape``, every entry finite. ``None`` (the starting value
+    ``got`` may be a number (``shape=()``), a nested list/tuple of numbers (NumPy numbers and
+    0-d arrays included) or a NumPy array of real numbers, with the given ``shape``, every
+    entry finite. ``None`` (the starting value
     of an answer variable) raises :class:`NotAttempted`.
     """
     if got is None:
-        _fail(name, _("not attempted yet: it is still None"), _("set it to your answer and run its "
-              "cell again."), exc=NotAttempted)
+        _fail(name, *_msg_still_none(), exc=NotAttempted)
     if type(got) is _ndarray:
         if got.dtype.kind not in "iuf":
-            _fail(name, _("expected numbers, got an array of dtype {dtype}").format(dtype=got.dtype), hint)
+            got_text = _("an array of dtype {dtype}").format(dtype=got.dtype)
+            _fail(name, _msg_expected_got(_("numbers"), got_text), hint)
         values = _as_float64(got)
     elif type(got) in _REAL_SCALARS:
         values = _as_float64(got)
     else:
         leaves = _leaves(got)
         if leaves is None:
-            _fail(name, _("expected numbers of shape {shape}, got {got}").format(
-                shape=tuple(shape), got=_fmt(got)), hint)
+            wanted = _("numbers of shape {shape}").format(shape=tuple(shape))
+            _fail(name, _msg_expected_got(wanted, _fmt(got)), hint)
         try:
             values = _as_float64(leaves)
         except ValueError:  # ragged nesting such as [[1, 2], [3]]
-            _fail(name, _("expected numbers of shape {shape}; the rows have different "
-                          "lengths").format(shape=tuple(shape)), hint)
+            _fail(name, _msg_expected_got(_("numbers of shape {shape}").format(shape=tuple(shape)),
+                                          "rows of different lengths"), hint)
     if values.shape != tuple(shape):
-        _fail(name, _("expected shape {expected}, got {got}").format(expected=tuple(shape),
-                                                                   got=values.shape), hint)
+        _fail(name, _msg_expected_got(_("shape {shape}").format(shape=tuple(shape)), f"{values.shape}"), hint)
     if not bool(_isfinite(values).all()):
         _fail(name, _("every number must be finite (no inf or nan)"), hint)
     return values
@@ -482,8 +527,9 @@ def check_numbers(got, *, shape, name, hint=None):
 def check_true(condition, *, name, hint=None):
     """Check a property computed by the test, e.g. ``np.all(p >= 0)``; the name says which."""
     if type(condition) not in _BOOL_SCALARS:
-        _fail(name, _("could not be checked: the test computed {got}, not True/False").format(
-            got=_fmt(condition)), hint)
+        _fail(name, _("could not be checked: ")
+              + _msg_expected_got(_("True or False"), _fmt(condition)),
+              hint)
     if not bool(condition):
         _fail(name, _("does not hold"), hint)
 
@@ -516,8 +562,8 @@ def call_quietly(fn, *args, hint=None, **kwargs):
                     result = fn(*a, **k)
             except FloatingPointError as err:
                 _fail(label, _('NumPy reported "{error}" while computing it (shown as a '
-                               "RuntimeWarning when you run it yourself), even if the values it "
-                               "returns look right").format(error=err), hint)
+                                "RuntimeWarning when you run it yourself), even if the values it "
+                                "returns look right").format(error=err), hint)
         for w in caught:
             if issubclass(w.category, RuntimeWarning):
                 _fail(label, _('it gave the warning "{warning}"').format(warning=w.message), hint)
@@ -540,17 +586,43 @@ def check_choice(got, options, *, name, hint=None, reveal=True):
     string with :func:`check_equal`. ``reveal=False`` leaves the options out of the message.
     """
     if got is None:
-        _fail(name, _("not attempted yet: it is still None"), _("set it to your answer and run its "
-              "cell again."), exc=NotAttempted)
-    wanted = _("one of {options}").format(options=", ".join(repr(o) for o in options)) if reveal \
-        else _("one of the options")
+        _fail(name, *_msg_still_none(), exc=NotAttempted)
+    wanted = (_("one of {options}").format(options=", ".join(repr(o) for o in options)) if reveal
+              else _("one of the options"))
     if type(got) is not str:
-        _fail(name, _("expected a str, {wanted}, got {got}").format(wanted=wanted, got=_fmt(got)), hint)
+        _fail(name, _msg_expected_got(_("a str, {wanted}").format(wanted=wanted), _fmt(got)), hint)
     key = got.strip().lower()
     for option in options:
         if option.lower() == key:
             return option
-    _fail(name, _("expected {expected}, got {got}").format(expected=wanted, got=_fmt(got)), hint)
+    _fail(name, _msg_expected_got(wanted, _fmt(got)), hint)
 
 
 __all__ += ["check_choice"]
+
+
+# ---------------------------------------------------------------- pairs and objects
+
+def check_pair(got, *, name, length=2, hint=None):
+    """Check that ``got`` is a tuple (or list) of ``length`` items; return it as a tuple.
+
+    For functions that "return the pair (a, b)": ``return a, b`` makes a tuple, and a list of
+    the same length is accepted too. Anything else (a generator, a dict, an array, an object
+    pretending to be a sequence) is refused before its items are looked at.
+    """
+    if got is None:
+        _fail(name, _msg_expected_got(_("a tuple of {length}").format(length=length), _("None")),
+              N_("did the function end without `return`?"))
+    if type(got) not in (tuple, list) or len(got) != length:
+        _fail(name, _msg_expected_got(_("a tuple of {length}").format(length=length), _fmt(got)),
+              hint or f"end with `return {', '.join('abcdefgh'[:length])}`.")
+    return tuple(got)
+
+
+def check_type(got, cls, *, name, hint=None):
+    """Check that ``got`` is exactly of class ``cls`` (not a subclass, not a lookalike)."""
+    if type(got) is not cls:
+        _fail(name, _msg_expected_got(f"a {cls.__module__.split('.')[-1]}.{cls.__name__}",
+                                      _fmt(got)), hint)
+    return got
+

@@ -13,11 +13,18 @@ To cover a new assignment, add data, not code:
 * a module ``tests/grading_cases/aNN_<name>.py`` with at least three ``Mistake`` rows: a
   typical wrong answer for one solution cell (by grade_id), the test cells (grade_ids) that
   must lose all their points, and a fragment of the message the student must see in the
-  feedback.
+  feedback; and at least three ``Correct`` rows: right answers written another way than the
+  solution (lists for arrays where the text allows, int for float, other algorithms), each
+  of which must earn full marks.
+
+The session fixture grades only the assignments the selected tests need, so
+``pytest tests/test_grading.py -k 04`` grades one assignment.
 """
 
+import contextlib
 import dataclasses
 import html.parser
+import io
 import json
 import shutil
 import statistics
@@ -30,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from grading_cases import Mistake, all_mistakes
+from grading_cases import Mistake, all_corrects, all_mistakes
 from traitlets.config import Config
 
 from dlcourse import check, course, i18n_catalogs
@@ -42,6 +49,7 @@ ASSIGNMENTS = course.existing_assignments(REPO)
 
 
 MISTAKES = all_mistakes()
+CORRECTS = all_corrects()
 
 # A submission whose answer cell never finishes, graded with a 3-second cell limit.
 SLEEPY = Mistake("01-perceptron", "sleepy",
@@ -188,7 +196,8 @@ def copy_course(dest):
 
 def submit(root, assignment, tmp, mistakes):
     """Collect the solution and untouched release from a folder of <student>/<notebook>.ipynb,
-    the mistakes from a zip of <student>.ipynb (<student>/<notebook>.ipynb if several)."""
+    the mistakes and correct-but-different answers (rows with ``answers``) from a zip of
+    <student>.ipynb (<student>/<notebook>.ipynb if several)."""
     folder, archive = tmp / f"{assignment}-folder", tmp / f"{assignment}.zip"
     several = len(notebooks(root, assignment)) > 1
     with zipfile.ZipFile(archive, "w") as zf:
@@ -207,14 +216,26 @@ def submit(root, assignment, tmp, mistakes):
         course.collect(root, assignment, archive)
 
 
+def needed_assignments(items):
+    """The assignments the selected tests read grades of (all, if a test needs the first)."""
+    needed = set()
+    for item in items:
+        if "graded" not in getattr(item, "fixturenames", ()):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        found = {getattr(v, "assignment", v) for v in params.values()} & set(ASSIGNMENTS)
+        needed |= found or {ASSIGNMENTS[0]}
+    return [a for a in ASSIGNMENTS if a in needed]
+
+
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("grading")
     root = copy_course(tmp / "course")
     grades, seconds = {}, []
-    for assignment in ASSIGNMENTS:
+    for assignment in needed_assignments(request.session.items):
         course.release(root, assignment)
-        mistakes = [m for m in MISTAKES if m.assignment == assignment]
+        mistakes = [m for m in MISTAKES + CORRECTS if m.assignment == assignment]
         submit(root, assignment, tmp, mistakes)
         for grade in course.autograde(root, assignment):
             assert not grade.error, grade.error
@@ -277,6 +298,59 @@ def test_mistake_loses_exactly_its_tasks(graded, mistake):
     assert grade.score == grade.max_score - sum(points[t] for t in mistake.loses)
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_assignment_has_three_correct_but_different_answers(assignment):
+    assert len([c for c in CORRECTS if c.assignment == assignment]) >= 3
+
+
+@pytest.mark.parametrize("correct", CORRECTS, ids=lambda c: c.student)
+def test_correct_but_different_answer_earns_full_marks(graded, correct):
+    """A right answer written another way than the solution loses nothing, flags nothing."""
+    grade = graded.grades[correct.student]
+    assert grade.lost == [], f"{correct.why}: lost {grade.lost} ({grade.zeroed})"
+    assert grade.score == grade.max_score == sum(points_of(graded.root, correct.assignment).values())
+    assert not grade.needs_review, grade.flags
+
+
+def run_visible(assignment, answers):
+    """The check cells that fail when a student runs the released notebook (visible checks
+    only) with ``answers`` filled in, top to bottom, as "Restart Kernel and Run All" does."""
+    failed = set()
+    for sol_path in notebooks(REPO, assignment):
+        released = read_nb(REPO / "exercises" / assignment / sol_path.name)
+        nb = fill_in(released, read_nb(sol_path), answers, written=False)
+        namespace = {"__name__": "__main__"}
+        for cell in nb["cells"]:
+            meta = nbgrader_meta(cell)
+            if cell["cell_type"] != "code":
+                continue
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    exec(compile(source(cell), meta.get("grade_id", "cell"), "exec"), namespace)
+            except Exception:  # noqa: BLE001 -- a failing cell is what we look for
+                if meta.get("grade") and not meta.get("solution"):
+                    failed.add(meta["grade_id"])
+    return failed
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_passes_every_visible_check(assignment):
+    assert run_visible(assignment, {}) == set()
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.student)
+def test_visible_checks_show_every_task_a_mistake_loses(mistake):
+    """The policy at the top of each notebook: a rule is never checked by hidden tests alone,
+    so a typical mistake already fails the visible checks of every task it loses."""
+    failed = run_visible(mistake.assignment, mistake.answers)
+    assert failed == (mistake.loses if mistake.visible else set())
+
+
+@pytest.mark.parametrize("correct", CORRECTS, ids=lambda c: c.student)
+def test_correct_but_different_answer_passes_every_visible_check(correct):
+    assert run_visible(correct.assignment, correct.answers) == set()
+
+
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.student)
 def test_feedback_names_the_mistake(graded, mistake):
     text = " ".join(html_text(p) for p in
@@ -288,7 +362,7 @@ def test_feedback_names_the_mistake(graded, mistake):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_feedback_never_shows_hidden_tests(graded, assignment):
     students = [solution_student(assignment), untouched_student(assignment)] + [
-        m.student for m in MISTAKES if m.assignment == assignment]
+        m.student for m in MISTAKES + CORRECTS if m.assignment == assignment]
     for sol_path in notebooks(graded.root, assignment):
         secret = hidden_test_lines(sol_path, graded.root / "exercises" / assignment / sol_path.name)
         assert secret, f"{sol_path.name} has no hidden tests"
@@ -466,3 +540,52 @@ def test_collect_names_students_from_files(entry, student):
 def test_collect_refuses_unusable_student_ids(entry):
     with pytest.raises(course.CourseError):
         course._student_and_notebook(entry, ["01-perceptron"])
+
+
+@pytest.mark.parametrize("got", [AlwaysEqual(), (1.0,), (1.0, 2.0, 3.0), iter([1.0, 2.0]),
+                                 {"a": 1, "b": 2}, np.array([1.0, 2.0]), None])
+def test_check_pair_rejects_what_is_not_a_pair(got):
+    with pytest.raises(check.CheckFailed):
+        check.check_pair(got, name="f(x)")
+
+
+@pytest.mark.parametrize("got", [(1.0, "a"), [1.0, "a"]])
+def test_check_pair_accepts_a_tuple_or_a_list(got):
+    assert check.check_pair(got, name="f(x)") == (1.0, "a")
+
+
+def test_check_type_rejects_subclasses_and_lookalikes():
+    class Mine(dict):
+        pass
+
+    assert check.check_type({}, dict, name="d") == {}
+    for got in (Mine(), AlwaysEqual(), None):
+        with pytest.raises(check.CheckFailed, match="expected a builtins.dict"):
+            check.check_type(got, dict, name="d")
+
+
+def test_check_numbers_takes_numpy_numbers_and_0d_arrays_in_a_pair():
+    got = check.check_numbers((np.float64(1.5), np.array(2)), shape=(2,), name="pair")
+    assert got.tolist() == [1.5, 2.0]
+    with pytest.raises(check.CheckFailed):
+        check.check_numbers((np.array([1.0]), 2.0), shape=(2,), name="pair")
+
+
+def test_messages_come_from_the_message_functions(monkeypatch):
+    """One place builds "expected ..., got ...": a translation hooked there reaches every check."""
+    monkeypatch.setattr(check, "_msg_expected_got", lambda e, g: f"<{e}|{g}>")
+    for fail in (lambda: check.check_close(0.5, 0.25, name="f"),
+                 lambda: check.check_array([1.0], [1.0], name="f"),
+                 lambda: check.check_equal(3, 4, name="f"),
+                 lambda: check.check_pair(None, name="f"),
+                 lambda: check.check_shape(np.ones(2), (3,), name="f")):
+        with pytest.raises(check.CheckFailed, match="<"):
+            fail()
+
+
+def test_passed_says_what_grading_adds(monkeypatch, capsys):
+    check.passed("step")
+    assert "hidden checks test the same rules" in capsys.readouterr().out
+    monkeypatch.setattr(check, "_grading", True)
+    check.passed("step")
+    assert capsys.readouterr().out.strip() == "OK: step: the visible checks pass."

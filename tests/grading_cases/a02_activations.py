@@ -1,6 +1,6 @@
 """Typical mistakes in assignment 02-activations."""
 
-from grading_cases import Mistake
+from grading_cases import Correct, Mistake
 
 MISTAKES = [
     Mistake("02-activations", "sigmoid_naive", {"sigmoid": "return 1.0 / (1.0 + np.exp(-x))"},
@@ -16,7 +16,7 @@ MISTAKES = [
     Mistake("02-activations", "relu_grad_ge", {"relu_grad": "return (x >= 0).astype(float)"},
             {"test_relu_grad"}, "It looks like relu_grad(0) is 1: you used x >= 0"),
     Mistake("02-activations", "relu_grad_bool", {"relu_grad": "return x > 0"},
-            {"test_relu_grad"}, "expected dtype float64, got bool"),
+            {"test_relu_grad"}, "expected a floating-point array, got dtype bool"),
     Mistake("02-activations", "softmax_no_max",
             {"softmax": "e = np.exp(z)\nreturn e / np.sum(e, axis=-1, keepdims=True)"},
             {"test_softmax"}, "subtract the maximum before exp"),
@@ -31,4 +31,31 @@ MISTAKES = [
             {"softmax": "z -= np.max(z, axis=-1, keepdims=True)\nnp.exp(z, out=z)\n"
                         "z /= np.sum(z, axis=-1, keepdims=True)\nreturn z"},
             {"test_softmax"}, "changed its argument number 1 in place"),
+]
+
+
+CORRECTS = [
+    Correct("02-activations", "tanh_forms",
+            {"sigmoid": "return 0.5 * (1.0 + np.tanh(0.5 * x))",
+             "sigmoid_grad": "e = np.exp(-np.abs(x))\nreturn e / (1.0 + e) ** 2",
+             "tanh_grad": "t = np.tanh(x)\nreturn (1.0 - t) * (1.0 + t)"},
+            "sigma(x) = (1 + tanh(x / 2)) / 2 (never overflows); sigma' = e^-|x| / (1 + e^-|x|)^2 "
+            "without calling sigmoid; 1 - t^2 factored"),
+    Correct("02-activations", "masks",
+            {"sigmoid": "out = np.empty(x.shape)\npos = x >= 0\n"
+                        "out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))\n"
+                        "e = np.exp(x[~pos])\nout[~pos] = e / (1.0 + e)\nreturn out",
+             "relu": "return np.where(x > 0, x, 0.0)",
+             "relu_grad": "return np.heaviside(x, 0.0)"},
+            "boolean masks that compute each branch only where it is safe; np.where for ReLU; "
+            "np.heaviside for its derivative"),
+    Correct("02-activations", "logsumexp_rows",
+            {"softmax": "if z.ndim == 1:\n"
+                        "    m = z.max()\n"
+                        "    return np.exp(z - m - np.log(np.sum(np.exp(z - m))))\n"
+                        "return np.array([softmax(row) for row in z])",
+             "relu": "return x * (x > 0)",
+             "relu_grad": "return (x > 0) * 1.0"},
+            "softmax as exp(z - logsumexp(z)), one row at a time for a batch (a loop the text "
+            "does not forbid); ReLU as x * (x > 0)"),
 ]

@@ -1,6 +1,6 @@
 """Typical mistakes in assignment 04-backprop."""
 
-from grading_cases import Mistake
+from grading_cases import Correct, Mistake
 
 _BACKWARD = """X, Z1 = cache["X"], cache["Z1"]
 dW2 = Z1.T @ dout
@@ -71,4 +71,48 @@ MISTAKES = [
                           "    losses.append(loss)\n"
                           "return params, losses"},
             {"test_train_xor"}, "an update with + instead of -"),
+]
+
+
+CORRECTS = [
+    Correct("04-backprop", "cache_s1",
+            {"forward": "S1 = X @ params['W1'] + params['b1']\n"
+                        "Z1 = sigmoid(S1)\n"
+                        "out = Z1 @ params['W2'] + params['b2']\n"
+                        "return out, {'X': X, 'S1': S1, 'Z1': Z1, 'out': out}",
+             "backward": "s = sigmoid(cache['S1'])\n"
+                         "dZ1 = dout @ params['W2'].T\n"
+                         "dS1 = dZ1 * s * (1.0 - s)\n"
+                         "return {'W1': cache['X'].T @ dS1, 'b1': dS1.sum(axis=0),\n"
+                         "        'W2': cache['Z1'].T @ dout, 'b2': dout.sum(axis=0)}"},
+            "the issue's case: the cache holds more keys (\"you may add more\") and backward "
+            "reads the cached pre-activation S1"),
+    Correct("04-backprop", "copies",
+            {"numerical_gradient": "base = x.astype(float)\n"
+                                   "grad = np.empty(x.shape)\n"
+                                   "for i in np.ndindex(x.shape):\n"
+                                   "    e = np.zeros(x.shape)\n"
+                                   "    e[i] = h\n"
+                                   "    grad[i] = (f(base + e) - f(base - e)) / (2 * h)\n"
+                                   "return grad",
+             "relative_error": "num = np.abs(a - b)\n"
+                               "den = np.abs(a) + np.abs(b)\n"
+                               "den[den < 1e-12] = 1e-12\n"
+                               "return (num / den).max()"},
+            "numerical gradient on copies (x never changes); relative error with a floored "
+            "denominator by a mask, returning an np.float64"),
+    Correct("04-backprop", "train_in_place",
+            {"xor_settings": "XOR_HIDDEN = 6\nXOR_LR = 0.4\nXOR_EPOCHS = 3000",
+             "train_xor": "params = init_params(2, XOR_HIDDEN, 1, seed=seed)\n"
+                          "losses = []\n"
+                          "epoch = 0\n"
+                          "while epoch < XOR_EPOCHS:\n"
+                          "    out, cache = forward(XOR_X, params)\n"
+                          "    loss, dout = mse_loss(out, XOR_Y)\n"
+                          "    losses.append(loss)\n"
+                          "    for k, g in backward(dout, params, cache).items():\n"
+                          "        params[k] -= XOR_LR * g\n"
+                          "    epoch += 1\n"
+                          "return params, losses"},
+            "other settings, a while loop, in-place updates params[k] -= lr * g"),
 ]
