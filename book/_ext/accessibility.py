@@ -171,6 +171,8 @@ def label_players(doctree: nodes.document, language: str) -> None:
 
 
 def add_alt_texts(app: Sphinx, doctree: nodes.document) -> None:
+    if app.builder.format != "html":
+        return  # the gettext build of `make catalogs` executes no cell, so draws no picture
     docname = app.env.docname
     path = Path(app.srcdir) / app.config.alt_text_file
     app.env.note_dependency(str(path))
