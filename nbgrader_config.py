@@ -17,7 +17,7 @@ import os
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
-from dlcourse.course import HideHiddenTests
+from dlcourse.grading.feedback import HideHiddenTests
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it runs this file
 

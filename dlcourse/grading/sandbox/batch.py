@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dlcourse.sandbox import REPORT_MIME, canonical, scan, worker
+from dlcourse.grading.sandbox import REPORT_MIME, canonical, scan, worker
 
 REPORT_FILE = "dlcourse-grading.json"
 NOTES_CELL_ID = "dlcourse-grading-notes"
@@ -44,7 +44,7 @@ ZERO_ENAME = "GradedZero"
 
 @dataclasses.dataclass
 class Settings:
-    """Limits and pool size; ``dlcourse.course`` fills them from ``c.DlCourse`` and ``c.Execute``."""
+    """Limits and pool size, filled by ``dlcourse.grading.autograde`` from ``c.DlCourse``, ``c.Execute``."""
 
     timeout: int = 30                 # seconds per cell (c.Execute.timeout)
     jobs: int = 0                     # worker processes; 0: one per core
@@ -368,7 +368,7 @@ def add_notes(nb, lines):
 # ---------------------------------------------------------------- running
 
 def _probe_python(python, site_dirs, uid):
-    from dlcourse.sandbox.launch import BOOT
+    from dlcourse.grading.sandbox.launch import BOOT
 
     cmd = [python, "-S", "-c", BOOT.replace("runpy.run_module('ipykernel_launcher', "
                                             "run_name='__main__', alter_sys=True)",
@@ -454,7 +454,7 @@ def run_all(jobs, settings, on_done, base_settings):
             job["settings"].update(base_settings(slot))
             Path(jobdir, "job.json").write_text(json.dumps(job), encoding="utf-8")
             log = open(Path(jobdir, "worker.log"), "wb")  # noqa: SIM115 -- closed below
-            proc = subprocess.Popen([sys.executable, "-m", "dlcourse.sandbox.worker", jobdir],
+            proc = subprocess.Popen([sys.executable, "-m", "dlcourse.grading.sandbox.worker", jobdir],
                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, cwd=jobdir)
             log.close()

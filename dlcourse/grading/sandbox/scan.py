@@ -26,7 +26,7 @@ import ast
 import builtins
 import dataclasses
 
-from dlcourse.sandbox import ALWAYS_ALLOWED
+from dlcourse.grading.sandbox import ALWAYS_ALLOWED
 
 #: Modules an answer may not import at all (interpreter internals, processes, threads).
 DENIED_MODULES = frozenset({

@@ -1,6 +1,6 @@
 """IPython extension loaded in every grading kernel, before any student code runs.
 
-The launcher starts the kernel with ``--ext=dlcourse.sandbox.guard`` and passes settings in
+The launcher starts the kernel with ``--ext=dlcourse.grading.sandbox.guard`` and passes settings in
 ``$DLCOURSE_GUARD`` (JSON). The guard
 
 * caps what a cell can print or display (``output_bytes`` per cell): the rest is dropped
@@ -18,7 +18,7 @@ The launcher starts the kernel with ``--ext=dlcourse.sandbox.guard`` and passes 
 * lets :func:`dlcourse.check.call` refuse a reference implementation from ``dlcourse``.
 
 After each cell that changed something, the guard adds one output of mime type
-:data:`dlcourse.sandbox.REPORT_MIME` to that cell: ``{"changed": [...], "blocked": [...],
+:data:`dlcourse.grading.sandbox.REPORT_MIME` to that cell: ``{"changed": [...], "blocked": [...],
 "exit": bool}``. The grader reads these reports, gives the concerned checks 0 points with
 the reason, and removes the reports from the notebook.
 
@@ -31,7 +31,7 @@ import json
 import os
 import sys
 
-from dlcourse.sandbox import ENGINE_MODULES, REPORT_MIME
+from dlcourse.grading.sandbox import ENGINE_MODULES, REPORT_MIME
 
 GUARDED_MODULES = ("numpy", "numpy.testing", "numpy.linalg", "math", "builtins", "dlcourse.check")
 #: Builtins that IPython and ipykernel themselves set while running cells.

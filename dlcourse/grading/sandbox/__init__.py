@@ -1,6 +1,6 @@
 """Safe autograding: one student's loop, crash or cheat cannot stop the batch or earn points.
 
-``dlcourse-course autograde`` (``dlcourse.course.autograde``) grades through this package:
+``dlcourse.grading.autograde`` (``dlcourse.course.autograde``) grades through this package:
 
 ================  ========================================================================
 ``canonical``     rebuild each submission from the released notebook, copying in only the
