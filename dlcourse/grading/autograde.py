@@ -18,6 +18,23 @@ from dlcourse.grading.config import CourseError, DlCourse, _quiet_gradebook, loa
 from dlcourse.grading.gradebook import Grade
 from dlcourse.grading.release import release
 
+#: What plain ``nbgrader autograde`` (command line or the formgrader's button) says.
+REFUSAL = ("this course grades only with `dlcourse-course autograde ASSIGNMENT` (safe: limits, "
+           "scan, guard); plain `nbgrader autograde` would run students' code unprotected")
+
+
+class RefusePlainAutograde:
+    """Registered by nbgrader_config.py as a preprocessor of nbgrader's autograde exporter.
+
+    nbgrader builds that exporter before it touches any submission, folder or grade, so plain
+    ``nbgrader autograde`` (and the formgrader's Autograde button) stops there with one line
+    naming the safe command. ``dlcourse-course autograde`` records its grades through
+    nbgrader's autograde with this list emptied (:func:`_recording_config`).
+    """
+
+    def __init__(self, *args, **kwargs):
+        raise SystemExit(f"nbgrader autograde refused: {REFUSAL}")
+
 
 @dataclasses.dataclass
 class Batch:
@@ -175,6 +192,7 @@ def _recording_config(staging, overrides):
     if overrides is not None:
         cfg.merge(overrides)
     cfg.CourseDirectory.submitted_directory = str(staging / "submitted")
+    cfg.Autograde.NotebookExporter.preprocessors = []  # the refusal of plain nbgrader autograde
     cfg.Autograde.sanitize_preprocessors = [DeduplicateIds, OverwriteKernelspec, OverwriteCells,
                                             CheckCellMetadata]
     cfg.Autograde.autograde_preprocessors = [IgnorePattern, ClearMetadataPreprocessor,
@@ -184,6 +202,8 @@ def _recording_config(staging, overrides):
 
 
 def _job_settings(settings, private, notebooks):
+    from dlcourse.grading.sandbox import batch
+
     cells = max(sum(1 for c in e["nb"]["cells"] if c.get("cell_type") == "code")
                 for e in notebooks)
     return {
@@ -192,8 +212,8 @@ def _job_settings(settings, private, notebooks):
         "fsize_bytes": 64 * 2**20, "nproc": 256, "output_bytes": settings.output_kb * 1000,
         "private": private, "budget_seconds": settings.submission_timeout,
         "max_attempts": 8, "worker_memory_bytes": 8 * 2**30,
-        "allowed_modules": sorted({m for e in notebooks for m in e.get("allowed_modules", [])}),
         "scratch_parent": tempfile.gettempdir(),
+        **batch.guard_policy(notebooks),
     }
 
 
