@@ -17,6 +17,7 @@ import os
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
+from dlcourse.grading.autograde import RefusePlainAutograde
 from dlcourse.grading.feedback import HideHiddenTests
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it runs this file
@@ -55,8 +56,10 @@ c.Execute.interrupt_on_timeout = True
 
 # Safe autograding (`dlcourse-course autograde`; INSTRUCTORS.md, "Grading safely"): each
 # submission runs in a worker process and a kernel of its own, `jobs` at a time (0: one per
-# core), with these limits. Use dlcourse-course autograde, not `nbgrader autograde`, which
-# has none of them.
+# core), with these limits. Plain `nbgrader autograde` and the formgrader's Autograde button
+# would run students' code with none of them: they refuse, with one line naming the safe
+# command, before touching any submission or grade.
+c.Autograde.NotebookExporter.preprocessors = [RefusePlainAutograde]
 c.DlCourse.jobs = 0
 c.DlCourse.kernel_memory_mb = 2048       # address space of one kernel (a memory bomb stops here)
 c.DlCourse.output_limit_kb = 200         # what one cell may print while graded
