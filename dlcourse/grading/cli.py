@@ -25,7 +25,7 @@ import argparse
 import sys
 
 from dlcourse.grading.autograde import autograde
-from dlcourse.grading.collect import collect
+from dlcourse.grading.collect import collect, format_report
 from dlcourse.grading.config import ROOT_ENV, CourseError, find_root, listed_assignments
 from dlcourse.grading.feedback import feedback
 from dlcourse.grading.gradebook import export
@@ -41,9 +41,15 @@ def _parser():
     r = sub.add_parser("release", help="generate exercises/ from solutions/")
     r.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     r.add_argument("--all", action="store_true", help="every assignment listed in the config")
-    c = sub.add_parser("collect", help="copy submissions from a folder or a .zip")
+    c = sub.add_parser("collect", help="copy submissions from a folder or a .zip (plain, Moodle, "
+                       "Canvas or GitHub Classroom layout)")
     c.add_argument("assignment")
-    c.add_argument("path", help="folder or .zip of <student>.ipynb or <student>/<notebook>.ipynb")
+    c.add_argument("path", help="folder or .zip: <student>.ipynb, <student>/<notebook>.ipynb, or "
+                   "an LMS export")
+    c.add_argument("--roster", metavar="CSV", help="CSV with a student_id column; the other "
+                   "columns are the names and ids the LMS uses for that student")
+    c.add_argument("--no-times", action="store_true", help="do not record the files' times as "
+                   "submission times (for late penalties)")
     a = sub.add_parser("autograde", help="grade the submissions of an assignment")
     a.add_argument("assignment")
     a.add_argument("--student", action="append", help="only this student (repeatable)")
@@ -79,9 +85,10 @@ def main(argv=None):
         if args.command == "release":
             return _release_command(root, args)
         if args.command == "collect":
-            for student, path in collect(root, args.assignment, args.path):
-                print(f"{student}: {path.relative_to(root)}")
-            return 0
+            report = collect(root, args.assignment, args.path, roster=args.roster,
+                             times=not args.no_times)
+            print(format_report(report, root))
+            return 1 if report.not_collected else 0
         if args.command == "autograde":
             grades = autograde(root, args.assignment, args.student, jobs=args.jobs)
             for g in grades:
