@@ -4,7 +4,7 @@ import contextlib
 import dataclasses
 from pathlib import Path
 
-from dlcourse.grading.config import _quiet_gradebook, load_config, open_api
+from dlcourse.grading.config import _quiet_gradebook, open_api
 
 
 @dataclasses.dataclass
@@ -76,14 +76,93 @@ def read_grade(api, assignment, student):
     return grade
 
 
+#: The columns of ``dlcourse-course export`` (INSTRUCTORS.md, "Export grades").
+CSV_COLUMNS = ("assignment", "student_id", "last_name", "first_name", "email", "submitted",
+               "submission_time", "duedate", "auto_points", "manual_points",
+               "manual_points_pending", "late_penalty", "total", "max_score")
+
+
+@dataclasses.dataclass
+class GradeRow:
+    """One student's result on one assignment, as exported; None: no submission (empty)."""
+
+    assignment: str
+    student_id: str
+    last_name: str
+    first_name: str
+    email: str
+    submitted: bool
+    submission_time: str | None      # UTC, from timestamp.txt (collect / the exchange)
+    duedate: str | None
+    auto_points: float | None        # points the autograder gave (code checks)
+    manual_points: float | None      # points given by hand so far (written answers, overrides)
+    manual_points_pending: float | None  # points of answers still to grade by hand
+    late_penalty: float | None
+    total: float | None              # auto + manual - late penalty (nbgrader's score)
+    max_score: float
+
+    def as_csv(self):
+        def cell(value):
+            if value is None:
+                return ""
+            if isinstance(value, bool):
+                return "yes" if value else "no"
+            if isinstance(value, float):
+                return f"{value:g}"
+            return str(value)
+
+        return [cell(getattr(self, name)) for name in CSV_COLUMNS]
+
+
+def grade_rows(gb):
+    """A :class:`GradeRow` for every student and every assignment in the gradebook."""
+    from nbgrader.api import MissingEntry
+
+    rows = []
+    for assignment in gb.assignments:
+        duedate = assignment.duedate.isoformat(sep=" ") + " UTC" if assignment.duedate else None
+        for student in gb.students:
+            base = dict(assignment=assignment.name, student_id=student.id,
+                        last_name=student.last_name or "", first_name=student.first_name or "",
+                        email=student.email or "", duedate=duedate,
+                        max_score=float(assignment.max_score))
+            try:
+                sub = gb.find_submission(assignment.name, student.id)
+            except MissingEntry:
+                rows.append(GradeRow(**base, submitted=False, submission_time=None,
+                                     auto_points=None, manual_points=None,
+                                     manual_points_pending=None, late_penalty=None, total=None))
+                continue
+            grades = [g for nb in sub.notebooks for g in nb.grades]
+            auto = sum(float(g.auto_score) for g in grades
+                       if g.auto_score is not None and g.manual_score is None)
+            manual = sum(float(g.manual_score) for g in grades if g.manual_score is not None)
+            pending = sum(float(g.max_score) for g in grades if g.needs_manual_grade)
+            penalty = float(sub.late_submission_penalty or 0.0)
+            stamp = sub.timestamp.isoformat(sep=" ") + " UTC" if sub.timestamp else None
+            rows.append(GradeRow(**base, submitted=True, submission_time=stamp,
+                                 auto_points=auto, manual_points=manual,
+                                 manual_points_pending=pending, late_penalty=penalty,
+                                 total=max(0.0, float(sub.score) - penalty)))
+    return rows
+
+
 def export(root, to="grades.csv"):
-    """Write every student's score on every assignment to a CSV file (nbgrader's columns)."""
+    """Write every student's result on every assignment to a CSV file (:data:`CSV_COLUMNS`).
+
+    A student who did not submit has empty cells (not 0) for everything but their name and
+    the maximum; ``manual_points_pending`` says how much is still to be graded by hand.
+    """
+    import csv
+
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
 
     api = open_api(root)
     path = Path(to).resolve()
-    plugin = CsvExportPlugin(config=load_config(root), to=str(path))
     with _quiet_gradebook(), Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        plugin.export(gb)
+        rows = grade_rows(gb)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(row.as_csv() for row in rows)
     return path
