@@ -18,7 +18,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
 from dlcourse.grading.autograde import RefusePlainAutograde
-from dlcourse.grading.feedback import HideHiddenTests
+from dlcourse.grading.feedback import TEMPLATE_NAME, TEMPLATES, HideHiddenTests, OfflineMathJax
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it runs this file
 
@@ -69,5 +69,10 @@ c.DlCourse.kernel_python = ""            # "": found automatically (see INSTRUCT
 
 # Feedback shows the score and each failed check's message and hint, never a hidden test:
 # HideHiddenTests removes their source and the tracebacks that quote it.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+# The page wraps long messages, names the tasks in its index and carries MathJax (offline,
+# from book/_static/vendor/mathjax) inside the file (dlcourse/grading/feedback.py).
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests,
+                                    OfflineMathJax]
 c.HideHiddenTests.enabled = True
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.extra_template_basedirs = [TEMPLATES]
