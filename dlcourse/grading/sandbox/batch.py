@@ -40,6 +40,8 @@ from dlcourse.grading.sandbox import REPORT_MIME, canonical, scan, worker
 REPORT_FILE = "dlcourse-grading.json"
 NOTES_CELL_ID = "dlcourse-grading-notes"
 ZERO_ENAME = "GradedZero"
+#: Files nbgrader itself puts next to a submission (collect, the exchange): kept, not flagged.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 #: What the guard's refusal of the reference implementation says (dlcourse.check.CheckFailed).
 REFERENCE_PHRASE = "uses the reference implementation from dlcourse"
 
@@ -168,7 +170,7 @@ def prepare(root, api, assignment, student, released):
     """Read, canonicalise, sanitise and scan one student's submission."""
     folder = root / api.coursedir.submitted_directory / student / assignment
     flags = []
-    expected = {f"{name}.ipynb" for name in released} | {"timestamp.txt"}
+    expected = {f"{name}.ipynb" for name in released} | set(NBGRADER_FILES)
     if folder.is_dir():
         extra = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                        if p.is_file() and str(p.relative_to(folder)) not in expected
@@ -263,30 +265,34 @@ def _scan(entry):
 
 
 def guard_policy(entries):
-    """What the guard needs for the reference rule: per check cell, the modules its task may
-    use (with what they build on); the student's cells (answers and added cells)."""
+    """What the guard needs for the reference rule: per check cell, its task and the modules
+    the task may use (with what they build on); the student's cells (answers and added cells)
+    with the task each counts for. Cells are keyed by a hash of their source."""
     from dlcourse.grading.sandbox import with_dependencies
     from dlcourse.grading.sandbox.guard import cell_key
 
     pkg = str(Path(canonical.__file__).resolve().parents[2])
     union = sorted({m for e in entries for m in e.get("allowed_modules", [])})
-    by_cell, student = {}, set()
-    for entry in entries:
+    by_cell, task_by_cell, student = {}, {}, {}
+    for n, entry in enumerate(entries):
         cells = entry["nb"]["cells"]
         allowed_by_task = entry.get("allowed_by_task", {})
+        owner = entry.get("owners", {})
         for answer, checks in tasks_of(entry["nb"]).items():
             gid = canonical.grade_id(cells[answer])
+            task = f"{n}:{gid}"
             allowed = with_dependencies(allowed_by_task.get(gid, []), pkg)
             for i in checks:
                 key = cell_key(_source(cells[i]))
                 by_cell[key] = sorted(set(by_cell.get(key, allowed)) & set(allowed))
-        for i, cell in enumerate(cells):
-            if (canonical.is_answer(cell) and cell.get("cell_type") == "code") or (
-                    canonical.is_added(cell)):
-                if i not in entry.get("neutralise", {}):
-                    student.add(cell_key(_source(cell)))
+                task_by_cell[key] = task
+            if answer not in entry.get("neutralise", {}):
+                student[cell_key(_source(cells[answer]))] = task
+        for i, answer in owner.items():
+            if answer is not None and i not in entry.get("neutralise", {}):
+                student[cell_key(_source(cells[i]))] = f"{n}:{canonical.grade_id(cells[answer])}"
     return {"allowed_modules": with_dependencies(union, pkg), "allowed_by_cell": by_cell,
-            "student_cells": sorted(student)}
+            "task_by_cell": task_by_cell, "student_cells": student}
 
 
 # ---------------------------------------------------------------- deciding

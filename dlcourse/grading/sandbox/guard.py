@@ -239,10 +239,11 @@ def _install_reference_policy(ip, settings):
 
     Two parts. The function handed to ``call`` must not itself be an engine function. And
     while ``call`` runs it, a profiler watches every Python call: a call from the student's
-    code (answer cells and cells the student added) into an engine module the current task
-    may not use fails the check, whatever route led there (a name the setup cell imported,
-    ``getattr``, ``object.__subclasses__()``, ...). The allowed modules are per check cell
-    (``allowed_by_cell``: the task's ``allow_imports`` and what those modules build on).
+    code of the task being checked (its answer cell and the cells the student added for it)
+    into an engine module the task may not use fails the check, whatever route led there
+    (a name the setup cell imported, ``getattr``, ``object.__subclasses__()``, ...). The
+    allowed modules are per check cell (``allowed_by_cell``: the task's ``allow_imports`` and
+    what those modules build on).
     """
     import dlcourse.check as check
     from dlcourse.grading.sandbox import ENGINE_MODULES, engine_files
@@ -257,8 +258,9 @@ def _install_reference_policy(ip, settings):
         files[os.path.join(pkg, os.path.relpath(path, os.path.realpath(pkg)))] = module
     default = norm(settings.get("allowed_modules", []))
     by_cell = {k: norm(v) for k, v in (settings.get("allowed_by_cell") or {}).items()}
-    student_keys = frozenset(settings.get("student_cells") or ())
-    student_files = set()
+    task_by_cell = settings.get("task_by_cell") or {}
+    student_keys = settings.get("student_cells") or {}  # cell key -> the task it counts for
+    student_files = {}  # code file of a student's cell -> its task
     state = {"refused": frozenset(f for f, m in files.items() if m not in default),
              "allowed": default}
     setprofile, getframe, getprofile = sys.setprofile, sys._getframe, sys.getprofile
@@ -269,9 +271,11 @@ def _install_reference_policy(ip, settings):
         allowed = by_cell.get(key, default)
         state["allowed"] = allowed
         state["refused"] = frozenset(f for f, m in files.items() if m not in allowed)
+        state["task"] = task_by_cell.get(key)
         if key in student_keys:
             try:
-                student_files.add(ip.compile.get_code_name(raw, raw, ip.execution_count))
+                name = ip.compile.get_code_name(raw, raw, ip.execution_count)
+                student_files[name] = student_keys[key]
             except Exception:  # noqa: BLE001 -- an IPython without get_code_name: no profiling
                 pass
 
@@ -293,7 +297,8 @@ def _install_reference_policy(ip, settings):
         hit = sorted(n for n in names if n in files.values() and n not in state["allowed"])
         if hit:
             raise fail(label, hit[0])
-        if not refused or not student_files or getprofile() is not None:
+        task = state.get("task")
+        if not refused or task is None or getprofile() is not None:
             return
         caller = getframe(1)  # dlcourse.check.call: watch until it returns
 
@@ -302,7 +307,7 @@ def _install_reference_policy(ip, settings):
                 name = frame.f_code.co_filename
                 if name in refused:
                     back = frame.f_back
-                    if back is not None and back.f_code.co_filename in student_files:
+                    if back is not None and student_files.get(back.f_code.co_filename) == task:
                         setprofile(None)
                         raise fail(label, files[name])
             elif event == "return" and frame is caller:

@@ -216,7 +216,8 @@ def write_kernelspec(jobdir, settings):
                   "private": settings.get("private", []) + [jobdir],
                   "allowed_modules": settings.get("allowed_modules", []),
                   "allowed_by_cell": settings.get("allowed_by_cell", {}),
-                  "student_cells": settings.get("student_cells", [])},
+                  "task_by_cell": settings.get("task_by_cell", {}),
+                  "student_cells": settings.get("student_cells", {})},
     }
     (folder.parent.parent / "launch.json").write_text(json.dumps(launch), encoding="utf-8")
     spec = {"argv": [sys.executable, "-m", "dlcourse.grading.sandbox.launch",
