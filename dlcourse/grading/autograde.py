@@ -252,9 +252,9 @@ def _record(root, api, record_api, assignment, prep, result, error, settings, st
     for name, nb in executed_nbs.items():
         batch.add_notes(nb, [f["reason"] for f in flags])
         (folder / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    stamp = prep.folder / "timestamp.txt"
-    if stamp.is_file():
-        shutil.copy2(stamp, folder / "timestamp.txt")
+    for kept in batch.NBGRADER_FILES:  # the time, and the exchange's secret for release_feedback
+        if (prep.folder / kept).is_file():
+            shutil.copy2(prep.folder / kept, folder / kept)
     with _quiet_gradebook():
         outcome = record_api.autograde(assignment, prep.student, force=True, create=True)
     grade_error = ""
