@@ -17,7 +17,8 @@ import os
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
-from dlcourse.course import HideHiddenTests
+from dlcourse.grading.autograde import RefusePlainAutograde
+from dlcourse.grading.feedback import TEMPLATE_NAME, TEMPLATES, HideHiddenTests, OfflineMathJax
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it runs this file
 
@@ -55,8 +56,10 @@ c.Execute.interrupt_on_timeout = True
 
 # Safe autograding (`dlcourse-course autograde`; INSTRUCTORS.md, "Grading safely"): each
 # submission runs in a worker process and a kernel of its own, `jobs` at a time (0: one per
-# core), with these limits. Use dlcourse-course autograde, not `nbgrader autograde`, which
-# has none of them.
+# core), with these limits. Plain `nbgrader autograde` and the formgrader's Autograde button
+# would run students' code with none of them: they refuse, with one line naming the safe
+# command, before touching any submission or grade.
+c.Autograde.NotebookExporter.preprocessors = [RefusePlainAutograde]
 c.DlCourse.jobs = 0
 c.DlCourse.kernel_memory_mb = 2048       # address space of one kernel (a memory bomb stops here)
 c.DlCourse.output_limit_kb = 200         # what one cell may print while graded
@@ -66,5 +69,10 @@ c.DlCourse.kernel_python = ""            # "": found automatically (see INSTRUCT
 
 # Feedback shows the score and each failed check's message and hint, never a hidden test:
 # HideHiddenTests removes their source and the tracebacks that quote it.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+# The page wraps long messages, names the tasks in its index and carries MathJax (offline,
+# from book/_static/vendor/mathjax) inside the file (dlcourse/grading/feedback.py).
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests,
+                                    OfflineMathJax]
 c.HideHiddenTests.enabled = True
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.extra_template_basedirs = [TEMPLATES]

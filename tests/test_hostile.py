@@ -2,7 +2,7 @@
 
 One temporary copy of the course (in a world-readable temporary folder, so that only the
 grader's own protections stand between a kernel and the course) gets one submission per case
-below, all graded in ONE batch by ``dlcourse.course.autograde`` (the ``dlcourse-course
+below, all graded in ONE batch by ``dlcourse.grading.autograde`` (the ``dlcourse-course
 autograde`` command), two at a time, with a 3-second cell limit. Each submission is
 assignment 01-perceptron's solution with one thing made hostile. The tests then check, per
 student: a grade is recorded; the affected checks score 0; the unaffected ones keep their
@@ -27,7 +27,7 @@ from test_grading import fill_in, html_text, read_nb, source
 
 import dlcourse
 from dlcourse import course
-from dlcourse.sandbox import batch, canonical, scan
+from dlcourse.grading.sandbox import batch, canonical, scan
 
 pytestmark = pytest.mark.grading
 

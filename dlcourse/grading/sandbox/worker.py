@@ -1,13 +1,13 @@
-"""Run one submission's notebooks in the sandbox: ``python -m dlcourse.sandbox.worker JOBDIR``.
+"""Run one submission's notebooks in the sandbox: ``python -m dlcourse.grading.sandbox.worker JOBDIR``.
 
-The grader (:mod:`dlcourse.sandbox.batch`) starts one worker process per submission, in a
+The grader (:mod:`dlcourse.grading.sandbox.batch`) starts one worker process per submission, in a
 job folder of its own holding ``job.json``: the notebooks to execute (already
 canonicalised, with the instructor's check cells and hidden tests in place), the cells not
 to run, and the limits. The worker writes ``result.json`` and exits; it never touches the
 gradebook.
 
 Each notebook runs with nbgrader's ``Execute`` preprocessor in a kernel started through the
-launcher (:mod:`dlcourse.sandbox.launch`). When the kernel dies (``os._exit``, a segfault, the
+launcher (:mod:`dlcourse.grading.sandbox.launch`). When the kernel dies (``os._exit``, a segfault, the
 memory or CPU limit) or a cell cannot be stopped at its time limit (a loop that catches
 ``KeyboardInterrupt``), the worker notes which cell was running, replaces that cell's code by
 ``raise RuntimeError(<why>)`` and runs the notebook again from the top in a fresh kernel, so
@@ -214,10 +214,13 @@ def write_kernelspec(jobdir, settings):
         "scratch_parent": settings.get("scratch_parent"),
         "guard": {"output_bytes": settings.get("output_bytes"),
                   "private": settings.get("private", []) + [jobdir],
-                  "allowed_modules": settings.get("allowed_modules", [])},
+                  "allowed_modules": settings.get("allowed_modules", []),
+                  "allowed_by_cell": settings.get("allowed_by_cell", {}),
+                  "task_by_cell": settings.get("task_by_cell", {}),
+                  "student_cells": settings.get("student_cells", {})},
     }
     (folder.parent.parent / "launch.json").write_text(json.dumps(launch), encoding="utf-8")
-    spec = {"argv": [sys.executable, "-m", "dlcourse.sandbox.launch",
+    spec = {"argv": [sys.executable, "-m", "dlcourse.grading.sandbox.launch",
                      str(folder.parent.parent / "launch.json"), "{connection_file}"],
             "display_name": "Python 3 (dlcourse grading sandbox)", "language": "python",
             "interrupt_mode": "signal"}

@@ -35,16 +35,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from dlcourse.sandbox import REPORT_MIME, canonical, scan, worker
+from dlcourse.grading.sandbox import REPORT_MIME, canonical, scan, worker
 
 REPORT_FILE = "dlcourse-grading.json"
 NOTES_CELL_ID = "dlcourse-grading-notes"
 ZERO_ENAME = "GradedZero"
+#: Files nbgrader itself puts next to a submission (collect, the exchange): kept, not flagged.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+#: What the guard's refusal of the reference implementation says (dlcourse.check.CheckFailed).
+REFERENCE_PHRASE = "uses the reference implementation from dlcourse"
 
 
 @dataclasses.dataclass
 class Settings:
-    """Limits and pool size; ``dlcourse.course`` fills them from ``c.DlCourse`` and ``c.Execute``."""
+    """Limits and pool size, filled by ``dlcourse.grading.autograde`` from ``c.DlCourse``, ``c.Execute``."""
 
     timeout: int = 30                 # seconds per cell (c.Execute.timeout)
     jobs: int = 0                     # worker processes; 0: one per core
@@ -166,7 +170,7 @@ def prepare(root, api, assignment, student, released):
     """Read, canonicalise, sanitise and scan one student's submission."""
     folder = root / api.coursedir.submitted_directory / student / assignment
     flags = []
-    expected = {f"{name}.ipynb" for name in released} | {"timestamp.txt"}
+    expected = {f"{name}.ipynb" for name in released} | set(NBGRADER_FILES)
     if folder.is_dir():
         extra = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                        if p.is_file() and str(p.relative_to(folder)) not in expected
@@ -199,25 +203,96 @@ def prepare(root, api, assignment, student, released):
     return Prepared(student, notebooks, flags, folder)
 
 
+def owners(nb):
+    """{index of a code cell the student added: index of the answer cell whose task it counts for}.
+
+    An added cell counts for the answer right below it (a helper written above its answer),
+    else for the answer above it, else for the first answer.
+    """
+    cells = nb["cells"]
+    answers = [i for i, c in enumerate(cells)
+               if canonical.is_answer(c) and c.get("cell_type") == "code"]
+    out = {}
+    for i, cell in enumerate(cells):
+        if not canonical.is_added(cell):
+            continue
+        below = next((j for j in range(i + 1, len(cells)) if cells[j].get("cell_type") == "code"
+                      and not canonical.is_added(cells[j])), None)
+        above = [a for a in answers if a < i]
+        out[i] = (below if below in answers else above[-1] if above
+                  else answers[0] if answers else None)
+    return out
+
+
 def _scan(entry):
+    """Scan the answer cells and the cells the student added, in notebook order.
+
+    Names the locked cells bind to the engine (07's ``MaxPool2d``) count as the engine for
+    the cells below them, until a student's cell binds the name to something of its own.
+    A cell the student added is not run when the scan finds anything in it.
+    """
     nb = entry["nb"]
     cells = nb["cells"]
     allow = (entry["released"].get("metadata", {}).get("dlcourse", {}) or {}).get("allow_imports", {})
-    code = [scan.parse(_source(c)) for c in cells if c.get("cell_type") == "code"]
-    modules = scan.module_names([t for t in code if t is not None])
+    trees = {i: scan.parse(_source(c)) for i, c in enumerate(cells) if c.get("cell_type") == "code"}
+    modules = scan.module_names([t for t in trees.values() if t is not None])
     protected = scan.check_names([_source(c) for c in cells if canonical.is_check(c)])
-    for i, cell in enumerate(cells):
-        if not (canonical.is_answer(cell) and cell.get("cell_type") == "code"):
+    entry["owners"] = owner = owners(nb)
+    engine = {}
+    for i, tree in trees.items():
+        cell = cells[i]
+        answer = canonical.is_answer(cell)
+        if not (answer or i in owner):
+            if tree is not None:
+                engine.update(scan.engine_names([tree]))
             continue
-        gid = canonical.grade_id(cell)
+        task = i if answer else owner[i]
+        gid = canonical.grade_id(cells[task]) if task is not None else None
         found = scan.scan_cell(_source(cell), modules=modules, protected=protected,
-                               allowed=allow.get(gid, []))
+                               allowed=allow.get(gid, []), engine=engine)
         if found:
             entry["findings"][i] = [f.as_dict() for f in found]
             tamper = [f.reason for f in found if f.kind == "tamper"]
-            if tamper:
-                entry["neutralise"][i] = "this cell was not run: " + tamper[0]
+            if tamper or not answer:
+                entry["neutralise"][i] = "this cell was not run: " + (tamper or [
+                    f.reason for f in found])[0]
+        if tree is not None:
+            for name, _line in scan._top_level_bindings(tree):
+                engine.pop(name, None)
+            engine.update(scan.engine_names([tree]))
     entry["allowed_modules"] = sorted({m for mods in allow.values() for m in mods})
+    entry["allowed_by_task"] = {gid: sorted(mods) for gid, mods in allow.items()}
+
+
+def guard_policy(entries):
+    """What the guard needs for the reference rule: per check cell, its task and the modules
+    the task may use (with what they build on); the student's cells (answers and added cells)
+    with the task each counts for. Cells are keyed by a hash of their source."""
+    from dlcourse.grading.sandbox import with_dependencies
+    from dlcourse.grading.sandbox.guard import cell_key
+
+    pkg = str(Path(canonical.__file__).resolve().parents[2])
+    union = sorted({m for e in entries for m in e.get("allowed_modules", [])})
+    by_cell, task_by_cell, student = {}, {}, {}
+    for n, entry in enumerate(entries):
+        cells = entry["nb"]["cells"]
+        allowed_by_task = entry.get("allowed_by_task", {})
+        owner = entry.get("owners", {})
+        for answer, checks in tasks_of(entry["nb"]).items():
+            gid = canonical.grade_id(cells[answer])
+            task = f"{n}:{gid}"
+            allowed = with_dependencies(allowed_by_task.get(gid, []), pkg)
+            for i in checks:
+                key = cell_key(_source(cells[i]))
+                by_cell[key] = sorted(set(by_cell.get(key, allowed)) & set(allowed))
+                task_by_cell[key] = task
+            if answer not in entry.get("neutralise", {}):
+                student[cell_key(_source(cells[answer]))] = task
+        for i, answer in owner.items():
+            if answer is not None and i not in entry.get("neutralise", {}):
+                student[cell_key(_source(cells[i]))] = f"{n}:{canonical.grade_id(cells[answer])}"
+    return {"allowed_modules": with_dependencies(union, pkg), "allowed_by_cell": by_cell,
+            "task_by_cell": task_by_cell, "student_cells": student}
 
 
 # ---------------------------------------------------------------- deciding
@@ -307,11 +382,36 @@ def decide(entry, executed, aborts, settings):
                 flags.append({"code": "answer", "cell": gid, "reason": f"{gid}: {f}", "eye": True})
             for t in ans:
                 zeroed[canonical.grade_id(cells[t])] = f"the answer '{gid}' {_as_clause(reasons[0])}"
+    tasks = tasks_of(executed)
+    for i, task in entry.get("owners", {}).items():
+        reasons = [f["reason"] for f in entry["findings"].get(i, [])]
+        if i in stopped:
+            reasons.append(stopped[i])
+        if i in entry["neutralise"] or i in stopped:
+            cells[i]["source"] = _source(original[i])
+            cells[i]["outputs"] = [_error("NotRun", entry["neutralise"].get(i) or stopped[i])]
+        else:
+            reasons += _runtime_reasons(cells[i], settings)
+        if not reasons:
+            continue
+        gid = canonical.grade_id(cells[task]) if task is not None else ""
+        reasons = [f"a cell you added: {r}" for r in reasons]
+        answer_reasons.setdefault(gid, []).extend(reasons)
+        flags += [{"code": "added_cell", "cell": gid, "reason": f"{gid}: {r}", "eye": True}
+                  for r in reasons]
+        for t in tasks.get(task, []):
+            zeroed.setdefault(canonical.grade_id(cells[t]), f"the cell you added for "
+                              f"'{gid}' {_as_clause(reasons[0][len('a cell you added: '):])}")
     for i, cell in enumerate(cells):
         if not canonical.is_check(cell):
             continue
         gid = canonical.grade_id(cell)
         rep = _reports(cell)
+        refused = [o.get("evalue", "") for o in cell.get("outputs", [])
+                   if o.get("output_type") == "error" and REFERENCE_PHRASE in str(o.get("evalue"))]
+        if refused:
+            flags.append({"code": "reference_at_run_time", "cell": gid, "eye": True,
+                          "reason": f"{gid}: {refused[0][:300]}"})
         if i in stopped:
             zeroed.setdefault(gid, f"while these checks ran, your code {_as_clause(stopped[i])}")
             flags.append({"code": "check_stopped", "cell": gid, "reason": f"{gid}: {stopped[i]}",
@@ -368,7 +468,7 @@ def add_notes(nb, lines):
 # ---------------------------------------------------------------- running
 
 def _probe_python(python, site_dirs, uid):
-    from dlcourse.sandbox.launch import BOOT
+    from dlcourse.grading.sandbox.launch import BOOT
 
     cmd = [python, "-S", "-c", BOOT.replace("runpy.run_module('ipykernel_launcher', "
                                             "run_name='__main__', alter_sys=True)",
@@ -454,7 +554,7 @@ def run_all(jobs, settings, on_done, base_settings):
             job["settings"].update(base_settings(slot))
             Path(jobdir, "job.json").write_text(json.dumps(job), encoding="utf-8")
             log = open(Path(jobdir, "worker.log"), "wb")  # noqa: SIM115 -- closed below
-            proc = subprocess.Popen([sys.executable, "-m", "dlcourse.sandbox.worker", jobdir],
+            proc = subprocess.Popen([sys.executable, "-m", "dlcourse.grading.sandbox.worker", jobdir],
                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, cwd=jobdir)
             log.close()

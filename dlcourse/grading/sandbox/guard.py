@@ -1,6 +1,6 @@
 """IPython extension loaded in every grading kernel, before any student code runs.
 
-The launcher starts the kernel with ``--ext=dlcourse.sandbox.guard`` and passes settings in
+The launcher starts the kernel with ``--ext=dlcourse.grading.sandbox.guard`` and passes settings in
 ``$DLCOURSE_GUARD`` (JSON). The guard
 
 * caps what a cell can print or display (``output_bytes`` per cell): the rest is dropped
@@ -18,7 +18,7 @@ The launcher starts the kernel with ``--ext=dlcourse.sandbox.guard`` and passes 
 * lets :func:`dlcourse.check.call` refuse a reference implementation from ``dlcourse``.
 
 After each cell that changed something, the guard adds one output of mime type
-:data:`dlcourse.sandbox.REPORT_MIME` to that cell: ``{"changed": [...], "blocked": [...],
+:data:`dlcourse.grading.sandbox.REPORT_MIME` to that cell: ``{"changed": [...], "blocked": [...],
 "exit": bool}``. The grader reads these reports, gives the concerned checks 0 points with
 the reason, and removes the reports from the notebook.
 
@@ -31,7 +31,7 @@ import json
 import os
 import sys
 
-from dlcourse.sandbox import ENGINE_MODULES, REPORT_MIME
+from dlcourse.grading.sandbox import REPORT_MIME
 
 GUARDED_MODULES = ("numpy", "numpy.testing", "numpy.linalg", "math", "builtins", "dlcourse.check")
 #: Builtins that IPython and ipykernel themselves set while running cells.
@@ -63,7 +63,7 @@ def load_ipython_extension(ip):
     settings = json.loads(os.environ.pop("DLCOURSE_GUARD", "{}") or "{}")
     state = _State(settings)
     _cap_output(ip, state, int(settings.get("output_bytes", 1_000_000)))
-    _install_reference_policy(settings.get("allowed_modules", []))
+    _install_reference_policy(ip, settings)
     snapshot = _Snapshot(GUARDED_MODULES)
     publish = ip.display_pub.publish
 
@@ -227,27 +227,93 @@ def _install_audit_hook(state, settings):
 
 # ---------------------------------------------------------------- the reference implementation
 
-def _install_reference_policy(allowed):
-    import dlcourse.check as check
+def cell_key(source):
+    """The key of a cell in the guard's settings: a hash of its source."""
+    import hashlib
 
-    engine = {f"dlcourse.{m}" for m in ENGINE_MODULES}
-    allowed = {a if a.startswith("dlcourse.") else f"dlcourse.{a}" for a in allowed}
-    refused = engine - allowed
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _install_reference_policy(ip, settings):
+    """``dlcourse.check.call`` refuses the reference implementation, however it is reached.
+
+    Two parts. The function handed to ``call`` must not itself be an engine function. And
+    while ``call`` runs it, a profiler watches every Python call: a call from the student's
+    code of the task being checked (its answer cell and the cells the student added for it)
+    into an engine module the task may not use fails the check, whatever route led there
+    (a name the setup cell imported, ``getattr``, ``object.__subclasses__()``, ...). The
+    allowed modules are per check cell (``allowed_by_cell``: the task's ``allow_imports`` and
+    what those modules build on).
+    """
+    import dlcourse.check as check
+    from dlcourse.grading.sandbox import ENGINE_MODULES, engine_files
+
+    def norm(mods):
+        return frozenset(a if a.startswith("dlcourse.") else f"dlcourse.{a}" for a in mods)
+
+    pkg = os.path.dirname(os.path.abspath(check.__file__))
+    files = {}
+    for path, module in engine_files(ENGINE_MODULES, pkg).items():
+        files[path] = module
+        files[os.path.join(pkg, os.path.relpath(path, os.path.realpath(pkg)))] = module
+    default = norm(settings.get("allowed_modules", []))
+    by_cell = {k: norm(v) for k, v in (settings.get("allowed_by_cell") or {}).items()}
+    task_by_cell = settings.get("task_by_cell") or {}
+    student_keys = settings.get("student_cells") or {}  # cell key -> the task it counts for
+    student_files = {}  # code file of a student's cell -> its task
+    state = {"refused": frozenset(f for f, m in files.items() if m not in default),
+             "allowed": default}
+    setprofile, getframe, getprofile = sys.setprofile, sys._getframe, sys.getprofile
+
+    def pre_run_cell(info):
+        raw = getattr(info, "raw_cell", None) or ""
+        key = cell_key(raw)
+        allowed = by_cell.get(key, default)
+        state["allowed"] = allowed
+        state["refused"] = frozenset(f for f, m in files.items() if m not in allowed)
+        state["task"] = task_by_cell.get(key)
+        if key in student_keys:
+            try:
+                name = ip.compile.get_code_name(raw, raw, ip.execution_count)
+                student_files[name] = student_keys[key]
+            except Exception:  # noqa: BLE001 -- an IPython without get_code_name: no profiling
+                pass
+
+    ip.events.register("pre_run_cell", pre_run_cell)
+
+    def fail(label, module):
+        return check.CheckFailed(
+            f"{label}: uses the reference implementation from dlcourse ({module}); this task "
+            "asks you to write it.")
 
     def refuse_reference(fn, label):
+        refused = state["refused"]
         module = getattr(fn, "__module__", None) or ""
         code = getattr(getattr(fn, "__func__", fn), "__code__", None)
         filename = getattr(code, "co_filename", "") or ""
         names = {module.split(".")[0] + "." + module.split(".")[1]} if module.count(".") else set()
-        pkg = os.path.dirname(os.path.abspath(check.__file__))
-        for m in ENGINE_MODULES:
-            if filename.startswith(os.path.join(pkg, m)):
-                names.add(f"dlcourse.{m}")
-        hit = sorted(names & refused)
+        if filename in refused:
+            names.add(files[filename])
+        hit = sorted(n for n in names if n in files.values() and n not in state["allowed"])
         if hit:
-            raise check.CheckFailed(
-                f"{label}: uses the reference implementation from dlcourse ({hit[0]}); this task "
-                "asks you to write it.")
+            raise fail(label, hit[0])
+        task = state.get("task")
+        if not refused or task is None or getprofile() is not None:
+            return
+        caller = getframe(1)  # dlcourse.check.call: watch until it returns
+
+        def profile(frame, event, _arg):
+            if event == "call":
+                name = frame.f_code.co_filename
+                if name in refused:
+                    back = frame.f_back
+                    if back is not None and student_files.get(back.f_code.co_filename) == task:
+                        setprofile(None)
+                        raise fail(label, files[name])
+            elif event == "return" and frame is caller:
+                setprofile(None)
+
+        setprofile(profile)
 
     check._refuse_reference = refuse_reference
 

@@ -144,7 +144,8 @@ def canonicalise(released, submitted):
                  "first one was graded.", gid)
 
     order = []
-    for rcell in nb["cells"]:
+    placed = {}  # index of a submitted cell -> index of the released cell it became
+    for r, rcell in enumerate(nb["cells"]):
         gid = grade_id(rcell)
         if gid is None:
             continue
@@ -171,6 +172,7 @@ def canonicalise(released, submitted):
         i = found[0]
         used.add(i)
         order.append(i)
+        placed[i] = r
         scell = cells[i]
         smeta = _meta(scell)
         if how != "grade_id":
@@ -201,13 +203,54 @@ def canonicalise(released, submitted):
              "order.")
     foreign = [i for i, c in enumerate(cells) if i not in used and _source(c).strip()
                and grade_id(c) not in release_gids and c.get("id") not in release_ids]
-    foreign_code = [i for i in foreign if cells[i].get("cell_type") == "code"]
-    if foreign_code:
-        note("cells_added", f"{len(foreign_code)} code cell(s) you added were not run at "
-             "grading: only the answer cells are graded, so everything an answer needs must be "
-             "in its own cell.", eye=False)
+    added = [i for i in foreign if cells[i].get("cell_type") == "code"]
+    if added:
+        _insert_added(nb, cells, added, placed)
+        note("cells_added", f"{len(added)} code cell(s) you added were graded with your answers, "
+             "in their place (checked like answer cells).", eye=False)
 
     for cell in nb["cells"]:
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
     return nb, flags
+
+
+#: Key of ``metadata.dlcourse`` marking a code cell the student added (graded with the answers).
+ADDED_KEY = "added"
+
+
+def is_added(cell):
+    """A code cell the student added (kept by :func:`canonicalise`, scanned like an answer)."""
+    meta = cell.get("metadata", {}).get("dlcourse") if isinstance(cell, dict) else None
+    return isinstance(meta, dict) and bool(meta.get(ADDED_KEY)) and cell.get("cell_type") == "code"
+
+
+def _insert_added(nb, cells, added, placed):
+    """Put the student's own code cells into ``nb`` where they were, in their order.
+
+    Each goes after the released cell that the nearest cell above it became (a cell added
+    above every released cell goes first); several after one cell keep their order.
+    """
+    after = {}  # released index (-1: before everything) -> [submitted indices]
+    for i in added:
+        above = [j for j in placed if j < i]
+        anchor = placed[max(above)] if above else -1
+        after.setdefault(anchor, []).append(i)
+    taken = {c.get("id") for c in nb["cells"]}
+    out = []
+
+    def emit(anchor):
+        for n, i in enumerate(after.get(anchor, [])):
+            cid = f"added-{anchor + 1}-{n}"
+            while cid in taken:
+                cid += "x"
+            taken.add(cid)
+            out.append({"cell_type": "code", "id": cid, "execution_count": None,
+                        "metadata": {"dlcourse": {ADDED_KEY: True}}, "outputs": [],
+                        "source": _source(cells[i])})
+
+    emit(-1)
+    for r, cell in enumerate(nb["cells"]):
+        out.append(cell)
+        emit(r)
+    nb["cells"] = out

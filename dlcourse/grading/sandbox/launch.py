@@ -1,4 +1,4 @@
-"""The grading kernel's launcher: ``python -m dlcourse.sandbox.launch SETTINGS CONNECTION [ARGS]``.
+"""The grading kernel's launcher: ``python -m dlcourse.grading.sandbox.launch SETTINGS CONNECTION [ARGS]``.
 
 The kernelspec the worker writes (``kernel.json``) starts this module instead of
 ``ipykernel_launcher``. It runs as the grader's user, prepares and then replaces itself
@@ -14,7 +14,7 @@ The kernelspec the worker writes (``kernel.json``) starts this module instead of
   groups, ``no_new_privs``), so the operating system refuses reading the course's private
   folders (the grader removed their permissions for "others") and writing into the course;
 * a clean environment: one BLAS thread, no user site-packages, no byte-code writing;
-* the guard extension (:mod:`dlcourse.sandbox.guard`), with its settings in
+* the guard extension (:mod:`dlcourse.grading.sandbox.guard`), with its settings in
   ``$DLCOURSE_GUARD``.
 
 It writes the kernel's process id and scratch folder to ``pidfile`` (JSON) first, so the
@@ -108,10 +108,10 @@ def main(argv):
         except PermissionError:
             pass
         else:  # the grader's folder must not be readable after dropping privileges
-            sys.exit("dlcourse.sandbox.launch: privileges were not dropped")
+            sys.exit("dlcourse.grading.sandbox.launch: privileges were not dropped")
     os.umask(0o077)
     args = [*kernel_command(s["python"], s.get("site_dirs")), "-f", conn,
-            "--ext=dlcourse.sandbox.guard", *extra]
+            "--ext=dlcourse.grading.sandbox.guard", *extra]
     os.execve(args[0], args, env)
 
 

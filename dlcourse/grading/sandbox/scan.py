@@ -26,7 +26,7 @@ import ast
 import builtins
 import dataclasses
 
-from dlcourse.sandbox import ALWAYS_ALLOWED
+from dlcourse.grading.sandbox import ALWAYS_ALLOWED, DENIED_DLCOURSE, ENGINE_MODULES
 
 #: Modules an answer may not import at all (interpreter internals, processes, threads).
 DENIED_MODULES = frozenset({
@@ -34,6 +34,7 @@ DENIED_MODULES = frozenset({
     "multiprocessing", "concurrent", "subprocess", "signal", "atexit", "socket", "types",
     "marshal", "pickle", "dill", "code", "codeop", "IPython", "ipykernel", "jupyter_client",
     "zmq", "traitlets", "sysconfig", "site", "pty", "resource", "_ctypes", "cffi",
+    "__main__", "runpy", "pkgutil", "zipimport", "sitecustomize",
 })
 
 #: Attributes of ``sys`` that change the interpreter.
@@ -52,7 +53,8 @@ DENIED_ATTRS = frozenset({
 })
 
 #: Calls that run or compile code from text, or reach IPython.
-DENIED_CALLS = frozenset({"exec", "eval", "compile", "__import__", "breakpoint", "vars"})
+DENIED_CALLS = frozenset({"exec", "eval", "compile", "__import__", "breakpoint", "vars",
+                          "globals"})
 
 #: IPython magics an answer may keep (they become get_ipython().run_line_magic(...)).
 HARMLESS_MAGICS = frozenset({"timeit", "time", "matplotlib", "precision", "who", "whos"})
@@ -110,6 +112,31 @@ def module_names(trees):
                             names.add(target.id)
                             changed = True
     return names
+
+
+def engine_names(trees):
+    """{name: 'dlcourse.<module>'} for names the given (locked) cells bind to the engine.
+
+    ``from dlcourse.conv import MaxPool2d``, ``from dlcourse import nn``, ``import
+    dlcourse.optim as optim``: an answer that uses such a name uses the reference
+    implementation, as if it had imported it itself.
+    """
+    out = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                sub = _dlcourse_module(node.module or "")
+                for alias in node.names:
+                    module = (f"dlcourse.{sub}" if sub else
+                              f"dlcourse.{alias.name}" if sub == "" else None)
+                    if module is not None and module.split(".")[1] in ENGINE_MODULES:
+                        out[alias.asname or alias.name] = module
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    sub = _dlcourse_module(alias.name)
+                    if sub in ENGINE_MODULES and alias.asname:
+                        out[alias.asname] = f"dlcourse.{sub}"
+    return out
 
 
 def check_names(sources):
@@ -196,12 +223,13 @@ def _dlcourse_module(name):
     return None
 
 
-def scan_cell(source, *, modules=DEFAULT_MODULE_NAMES, protected=(), allowed=()):
-    """Findings for one answer cell.
+def scan_cell(source, *, modules=DEFAULT_MODULE_NAMES, protected=(), allowed=(), engine=None):
+    """Findings for one answer cell (or a code cell the student added).
 
     ``modules``: names bound to modules (:func:`module_names` over the notebook's code);
     ``protected``: builtin names the check cells use (:func:`check_names`);
-    ``allowed``: dlcourse modules this task may use (``"dlcourse.nn"``).
+    ``allowed``: dlcourse modules this task may use (``"dlcourse.nn"``);
+    ``engine``: names the locked cells bind to the engine (:func:`engine_names`).
     """
     tree = parse(source)
     if tree is None:
@@ -225,7 +253,7 @@ def scan_cell(source, *, modules=DEFAULT_MODULE_NAMES, protected=(), allowed=())
         if isinstance(node, ast.Import):
             for alias in node.names:
                 sub = _dlcourse_module(alias.name)
-                if alias.name.split(".")[0] in DENIED_MODULES:
+                if alias.name.split(".")[0] in DENIED_MODULES or sub in DENIED_DLCOURSE:
                     tamper(node.lineno, f"imports {alias.name}")
                 elif sub:
                     if sub not in allowed:
@@ -237,7 +265,8 @@ def scan_cell(source, *, modules=DEFAULT_MODULE_NAMES, protected=(), allowed=())
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
             sub = _dlcourse_module(mod)
-            if mod.split(".")[0] in DENIED_MODULES:
+            if mod.split(".")[0] in DENIED_MODULES or sub in DENIED_DLCOURSE or (
+                    sub == "" and any(a.name in DENIED_DLCOURSE for a in node.names)):
                 tamper(node.lineno, f"imports from {mod}")
             elif mod == "sys" and any(a.name in DENIED_SYS for a in node.names):
                 tamper(node.lineno, "imports interpreter hooks from sys")
@@ -285,12 +314,77 @@ def scan_cell(source, *, modules=DEFAULT_MODULE_NAMES, protected=(), allowed=())
         if name in protected:
             tamper(line, f"defines a global named '{name}', which hides the Python builtin the "
                    "checks use")
+    # a name the locked cells bound to the engine (07's `MaxPool2d`, 05's `data`), read by the
+    # answer wherever it is not a local variable of one of its functions
+    for node, name in _global_loads(tree, set(engine or ())):
+        module = engine[name]
+        if module.split(".", 1)[1] not in allowed:
+            reference(node.lineno, f"{name}, which the notebook imports from {module}")
     # a bare use of the dlcourse package (x = dlcourse, getattr(dlcourse, ...)) reaches the engine
     for node in ast.walk(tree):
         if (isinstance(node, ast.Name) and node.id in dl_names and isinstance(node.ctx, ast.Load)
                 and not isinstance(parents.get(node), ast.Attribute)):
             reference(node.lineno, "the dlcourse package itself")
     return _unique(found)
+
+
+def _global_loads(tree, names):
+    """(node, name) of every read of one of ``names`` that refers to the global of that name.
+
+    Python's rule: in a function, a name is local when the function assigns it (or takes it
+    as an argument) and does not declare it ``global``; comprehensions and lambdas likewise.
+    """
+    if not names:
+        return []
+    out = []
+
+    def local_names(fn):
+        args = fn.args
+        found = {a.arg for a in args.args + args.posonlyargs + args.kwonlyargs}
+        found |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        declared = set()
+        body = fn.body if isinstance(fn.body, list) else [fn.body]
+        stack = list(body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Global):
+                declared.update(node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(node.name)
+                continue  # its body is another scope
+            elif isinstance(node, ast.Lambda):
+                continue
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                found.add(node.id)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                found.update((a.asname or a.name).split(".")[0] for a in node.names)
+            stack.extend(ast.iter_child_nodes(node))
+        return found - declared
+
+    def visit(node, shadowed):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            for d in getattr(node, "decorator_list", []) + node.args.defaults + [
+                    d for d in node.args.kw_defaults if d is not None]:
+                visit(d, shadowed)
+            inner = shadowed | local_names(node)
+            for child in (node.body if isinstance(node.body, list) else [node.body]):
+                visit(child, inner)
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            targets = {n.id for g in node.generators for n in ast.walk(g.target)
+                       if isinstance(n, ast.Name)}
+            inner = shadowed | targets
+            for child in ast.iter_child_nodes(node):
+                visit(child, inner)
+            return
+        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names
+                and node.id not in shadowed):
+            out.append((node, node.id))
+        for child in ast.iter_child_nodes(node):
+            visit(child, shadowed)
+
+    visit(tree, frozenset())
+    return out
 
 
 def _harmless_magic(call, parents):
