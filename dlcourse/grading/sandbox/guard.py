@@ -316,6 +316,7 @@ def _install_reference_policy(ip, settings):
         setprofile(profile)
 
     check._refuse_reference = refuse_reference
+    check._grading = True  # graded feedback: no "hidden checks follow at grading" sentence
 
 
 # ---------------------------------------------------------------- snapshot and restore
