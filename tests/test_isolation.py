@@ -30,6 +30,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 from pathlib import Path
@@ -150,6 +151,23 @@ def grader_user():
         subprocess.run(["userdel", USER], capture_output=True, check=False)
 
 
+def _python_for(uid):
+    """A Python the user ``uid`` can run: the grader's own, else the system's same version."""
+    def drop():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+
+    system = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+    for python in (sys.executable, system):
+        with contextlib.suppress(OSError):
+            if subprocess.run([python, "-c", "pass"], preexec_fn=drop, cwd="/",
+                              capture_output=True, check=False).returncode == 0:
+                return python
+    pytest.skip(f"the unprivileged user cannot run {sys.executable} (a Python under a private "
+                f"home) and {system} does not exist")
+
+
 class Listener:
     """A TCP server on 127.0.0.1 in the test's own network namespace: counts connections."""
 
@@ -219,13 +237,16 @@ def grade_batch(isolation, as_user, ctypes_routes):
         path = root / "submitted" / student / A / f"{A}.ipynb"
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(nb), encoding="utf-8")
-    env = {**os.environ, "DLCOURSE_ISOLATION": isolation, "PYTHONPATH": str(REPO / "tests")}
+    env = {**os.environ, "DLCOURSE_ISOLATION": isolation}
     env.pop("DLCOURSE_CELL_TIMEOUT", None)
-    cmd = [sys.executable, "-c", "import sys; from dlcourse.grading.cli import main; "
-           "sys.exit(main(sys.argv[1:]))", "--course", str(root), "autograde", A, "--jobs", "2"]
+    python = sys.executable
     preexec = None
     if as_user is not None:
         name, uid = as_user
+        python = _python_for(uid)
+        if python != sys.executable:  # the system's Python with this checkout's packages
+            site = sysconfig.get_paths()["purelib"]
+            env["PYTHONPATH"] = os.pathsep.join([str(REPO), site])
         home = base / "home"
         home.mkdir()
         for path in [base, *base.rglob("*")]:
@@ -236,6 +257,8 @@ def grade_batch(isolation, as_user, ctypes_routes):
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
+    cmd = [python, "-c", "import sys; from dlcourse.grading.cli import main; "
+           "sys.exit(main(sys.argv[1:]))", "--course", str(root), "autograde", A, "--jobs", "2"]
     try:
         r = subprocess.run(cmd, env=env, preexec_fn=preexec, capture_output=True, text=True,
                            timeout=1200, cwd=str(root), check=False)

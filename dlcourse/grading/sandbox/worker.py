@@ -166,7 +166,8 @@ def run_notebook(nb_dict, neutralise, settings, jobdir):
         for i, reason in neutralise.items():
             nb.cells[i].source = neutralised_source(reason)
         client = client_class(
-            nb, config=_client_config(settings, jobdir), timeout=int(settings["timeout"]), interrupt_on_timeout=True, allow_errors=True,
+            nb, config=_client_config(settings, jobdir), timeout=int(settings["timeout"]),
+            interrupt_on_timeout=True, allow_errors=True,
             kernel_name=KERNEL_NAME, startup_timeout=120, iopub_timeout=5,
             raise_on_iopub_timeout=True, error_on_timeout=TIMEOUT_ERROR,
             extra_arguments=["--HistoryManager.hist_file=:memory:"],
