@@ -28,6 +28,7 @@ import copy
 import dataclasses
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -586,6 +587,7 @@ def run_all(jobs, settings, on_done, base_settings):
                          "and was stopped")
             worker.cleanup_kernel(os.path.join(jobdir, "kernel.pid"))
             worker.kill_uid(uid)
+            shutil.rmtree(worker.ipc_path(jobdir, proc.pid), ignore_errors=True)
             result = None
             try:
                 result = json.loads(Path(jobdir, "result.json").read_text(encoding="utf-8"))

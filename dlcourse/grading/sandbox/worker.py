@@ -204,10 +204,15 @@ def run_notebook(nb_dict, neutralise, settings, jobdir):
     return None, aborts, "too many cells stopped the kernel; the notebook could not be graded"
 
 
+def ipc_path(jobdir, pid):
+    """Where the worker ``pid`` of ``jobdir`` keeps its kernels' unix sockets (a short path:
+    a socket's path may not exceed 107 bytes)."""
+    return os.path.join("/tmp", f"dlcourse-ipc-{os.path.basename(jobdir.rstrip('/'))[:40]}-{pid}")
+
+
 def ipc_dir(settings, jobdir):
-    """The folder of the kernel's unix sockets (bubblewrap only): short path, kernel's user."""
-    path = os.path.join(settings.get("ipc_parent") or "/tmp", "dlcourse-ipc-" + os.path.basename(
-        jobdir.rstrip("/"))[:40] + f"-{os.getpid()}")
+    """The folder of the kernel's unix sockets (bubblewrap only), owned by the kernel's user."""
+    path = ipc_path(jobdir, os.getpid())
     if not os.path.isdir(path):
         os.mkdir(path, 0o700)
         uid = settings.get("uid")
@@ -284,10 +289,9 @@ def main(jobdir):
                                              jobdir)
             results.append({"name": entry["name"], "nb": nb, "aborts": aborts, "error": error})
     finally:
-        if settings.get("bwrap"):
-            import shutil
+        import shutil
 
-            shutil.rmtree(ipc_dir(settings, jobdir), ignore_errors=True)
+        shutil.rmtree(ipc_path(jobdir, os.getpid()), ignore_errors=True)
     tmp = Path(jobdir, "result.json.tmp")
     tmp.write_text(json.dumps({"notebooks": results}), encoding="utf-8")
     tmp.replace(Path(jobdir, "result.json"))
