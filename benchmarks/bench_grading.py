@@ -3,8 +3,10 @@
 Twelve submissions of 01-perceptron (the solution, the untouched release and the typical
 mistakes of tests/grading_cases, repeated) are graded by ``dlcourse.course.autograde`` on a
 temporary copy of the course, once with ``jobs=1`` and once with ``jobs=0`` (one worker per
-core), each on a fresh gradebook. Prints a Markdown table and writes
-benchmarks/results/bench_grading.json.
+core), each on a fresh gradebook, with each kernel isolation this machine has: bubblewrap
+(when ``bwrap`` works) and plain (``DLCOURSE_ISOLATION=plain``). ``BENCH_ISOLATION=plain`` or
+``=bwrap`` measures one only; ``BENCH_MODES=parallel`` skips the serial runs. Prints a Markdown
+table and writes benchmarks/results/bench_grading.json.
 """
 
 import json
@@ -44,31 +46,53 @@ def make_course(base):
     return root
 
 
-def run(jobs):
+def run(jobs, isolation):
     base = Path(tempfile.mkdtemp(prefix="dlcourse-bench-"))
+    os.environ["DLCOURSE_ISOLATION"] = isolation
     try:
         root = make_course(base)
         start = time.perf_counter()
         grades = course.autograde(root, A, jobs=jobs)
         seconds = time.perf_counter() - start
         assert len(grades) == N and not any(g.error for g in grades)
+        assert course.last_batch.isolation.startswith(
+            "bubblewrap" if isolation == "bwrap" else "plain"), course.last_batch.isolation
         return seconds, course.last_batch.workers
     finally:
+        os.environ.pop("DLCOURSE_ISOLATION", None)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def isolations():
+    from dlcourse.grading.sandbox import bwrap
+
+    asked = os.environ.get("BENCH_ISOLATION")
+    if asked:
+        return [asked]
+    plan, _line = bwrap.decide("auto", sys.executable, [], None, [], str(REPO / "dlcourse"))
+    return ["bwrap", "plain"] if plan else ["plain"]
 
 
 def main():
     rows = []
-    for label, jobs in (("serial", 1), ("parallel", 0)):
-        seconds, workers = run(jobs)
-        rows.append({"mode": label, "workers": workers, "submissions": N,
-                     "seconds": round(seconds, 1), "per_minute": round(60 * N / seconds, 1)})
-    print("| mode | workers | submissions | seconds | submissions per minute |")
-    print("|---|---|---|---|---|")
+    modes = [(label, jobs) for label, jobs in (("serial", 1), ("parallel", 0))
+             if label in os.environ.get("BENCH_MODES", "serial,parallel")]
+    for label, jobs in modes:
+        for isolation in isolations():
+            seconds, workers = run(jobs, isolation)
+            rows.append({"mode": label, "isolation": isolation, "workers": workers,
+                         "submissions": N, "seconds": round(seconds, 1),
+                         "per_minute": round(60 * N / seconds, 1)})
+    print("| mode | isolation | workers | submissions | seconds | submissions per minute |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['mode']} | {r['workers']} | {r['submissions']} | {r['seconds']} | "
-              f"{r['per_minute']} |")
-    print(f"\nspeed-up: {rows[0]['seconds'] / rows[1]['seconds']:.2f}x on {os.cpu_count()} cores")
+        print(f"| {r['mode']} | {r['isolation']} | {r['workers']} | {r['submissions']} | "
+              f"{r['seconds']} | {r['per_minute']} |")
+    for label, _jobs in modes:
+        by = {r["isolation"]: r["seconds"] for r in rows if r["mode"] == label}
+        if len(by) == 2:
+            print(f"\n{label}: bubblewrap takes {100 * (by['bwrap'] / by['plain'] - 1):+.1f} % "
+                  "time compared with plain")
     out = HERE / "results" / "bench_grading.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"cpu_count": os.cpu_count(), "rows": rows}, indent=1) + "\n")

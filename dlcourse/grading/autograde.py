@@ -44,6 +44,7 @@ class Batch:
     seconds: float = 0.0
     workers: int = 1
     sandboxed: bool = False     # kernels ran as separate unprivileged users
+    isolation: str = ""         # bubblewrap or plain, in words (sandbox.bwrap.decide)
 
     @property
     def per_minute(self):
@@ -88,7 +89,8 @@ def sandbox_settings(root, overrides=None, jobs=None):
     return Settings(timeout=int(Execute(config=config).timeout or 30),
                     jobs=dl.jobs if jobs is None else jobs, memory_mb=dl.kernel_memory_mb,
                     output_kb=dl.output_limit_kb, submission_timeout=dl.submission_timeout,
-                    uid_base=dl.sandbox_uid_base, kernel_python=dl.kernel_python)
+                    uid_base=dl.sandbox_uid_base, kernel_python=dl.kernel_python,
+                    isolation=dl.isolation)
 
 
 def autograde(root, assignment, students=None, overrides=None, jobs=None):
@@ -163,13 +165,16 @@ def autograde(root, assignment, students=None, overrides=None, jobs=None):
             grades[student] = _record(root, api, record_api, assignment, prep, result, error,
                                       settings, staging, time.perf_counter() - seconds)
 
-        batch.run_all(jobs_todo(), settings, done, base_settings)
+        try:
+            isolation = batch.run_all(jobs_todo(), settings, done, base_settings)
+        except (RuntimeError, ValueError) as err:
+            raise CourseError(str(err)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         for lock in locks:
             lock.close()
     last_batch = Batch(len(students), time.perf_counter() - started,
-                       min(settings.workers, max(1, len(students))), sandboxed)
+                       min(settings.workers, max(1, len(students))), sandboxed, isolation)
     return [grades[s] for s in students]
 
 

@@ -52,6 +52,9 @@ class DlCourse(Configurable):
     sandbox_uid_base = Integer(
         64500, help="When grading as root, kernels run as uid/gid uid_base + worker slot (no "
         "account needed); -1 keeps the grader's own user.").tag(config=True)
+    isolation = Unicode(
+        "auto", help="Kernel isolation: 'auto' (bubblewrap when installed and working, else "
+        "plain), 'bwrap' (required) or 'plain'; $DLCOURSE_ISOLATION overrides it.").tag(config=True)
     kernel_python = Unicode(
         "", help="Python for grading kernels; empty: the grader's own, else the system's "
         "python3.X if the sandbox user cannot run the grader's.").tag(config=True)

@@ -37,5 +37,9 @@ def format_summary(grades, measured=None):
         lines += ["", f"Graded {measured.submissions} submission(s) in {measured.seconds:.1f} s "
                   f"with {measured.workers} worker(s): {measured.per_minute:.1f} per minute"
                   + ("; kernels ran as separate unprivileged users." if measured.sandboxed else
+                     "; kernels ran as the grader's own user." if measured.isolation.startswith(
+                         "bubblewrap") else
                      "; kernels ran as the grader's own user (run as root for full isolation).")]
+        if measured.isolation:
+            lines.append(f"Isolation: {measured.isolation}.")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ import copy
 import dataclasses
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -57,6 +58,7 @@ class Settings:
     submission_timeout: int = 600     # wall clock for one submission, retries included
     uid_base: int = 64500             # sandbox users uid_base + slot when root; -1: never
     kernel_python: str = ""           # interpreter for kernels ("" : found automatically)
+    isolation: str = "auto"           # bwrap when it works ("auto"), "bwrap" or "plain"
 
     @property
     def workers(self):
@@ -536,7 +538,12 @@ def run_all(jobs, settings, on_done, base_settings):
 
     ``base_settings(slot)`` adds the slot's settings (its uid) to a job; ``on_done(key, result,
     error, seconds)`` is called in this process as each job ends, while the others run on.
+    Before the first job, :func:`bwrap.decide` tries bubblewrap once; returns the isolation
+    used, in words ("" when nothing ran).
     """
+    from dlcourse.grading.sandbox import bwrap
+
+    isolation = {}
     pending = iter(jobs)  # prepared lazily, while the running workers work
     exhausted = False
     running = {}  # slot -> (proc, key, jobdir, started, uid)
@@ -551,7 +558,20 @@ def run_all(jobs, settings, on_done, base_settings):
             slot = slots.pop(0)
             key, jobdir = nxt
             job = json.loads(Path(jobdir, "job.json").read_text(encoding="utf-8"))
-            job["settings"].update(base_settings(slot))
+            extra = base_settings(slot)
+            if not isolation:
+                try:
+                    isolation["plan"], isolation["line"] = bwrap.decide(
+                        settings.isolation, extra.get("kernel_python") or sys.executable,
+                        extra.get("kernel_site_dirs") or [], extra.get("uid"),
+                        job["settings"].get("private", []), str(Path(worker.__file__).parents[2]))
+                except (RuntimeError, ValueError):
+                    for proc, *_rest in running.values():
+                        with contextlib.suppress(OSError):
+                            os.killpg(proc.pid, 9)
+                    raise
+            extra["bwrap"] = isolation["plan"]
+            job["settings"].update(extra)
             Path(jobdir, "job.json").write_text(json.dumps(job), encoding="utf-8")
             log = open(Path(jobdir, "worker.log"), "wb")  # noqa: SIM115 -- closed below
             proc = subprocess.Popen([sys.executable, "-m", "dlcourse.grading.sandbox.worker", jobdir],
@@ -573,6 +593,7 @@ def run_all(jobs, settings, on_done, base_settings):
                          "and was stopped")
             worker.cleanup_kernel(os.path.join(jobdir, "kernel.pid"))
             worker.kill_uid(uid)
+            shutil.rmtree(worker.ipc_path(jobdir, proc.pid), ignore_errors=True)
             result = None
             try:
                 result = json.loads(Path(jobdir, "result.json").read_text(encoding="utf-8"))
@@ -583,6 +604,7 @@ def run_all(jobs, settings, on_done, base_settings):
             slots.append(slot)
             slots.sort()
             on_done(key, result, error, time.monotonic() - started)
+    return isolation.get("line", "")
 
 
 def reserve_uids(base, count):

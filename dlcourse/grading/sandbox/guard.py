@@ -66,6 +66,14 @@ def load_ipython_extension(ip):
     _install_reference_policy(ip, settings)
     snapshot = _Snapshot(GUARDED_MODULES)
     publish = ip.display_pub.publish
+    asked_exit = []
+
+    def ask_exit():
+        # exit() / quit() only note it: ipykernel's own ask_exit stops the kernel's event loop
+        # 0.1 s later, a race with the next cells that a loaded machine loses
+        asked_exit.append(True)
+
+    ip.ask_exit = ask_exit
 
     def pre_run_cell(*_args):
         state.written, state.truncated = 0, False
@@ -80,7 +88,8 @@ def load_ipython_extension(ip):
             report["blocked"] = list(dict.fromkeys(state.blocked))[:10]
         if state.truncated:
             report["truncated"] = True
-        if getattr(ip, "exit_now", False):
+        if asked_exit or getattr(ip, "exit_now", False):
+            asked_exit.clear()
             ip.exit_now = False
             report["exit"] = True
         if report:

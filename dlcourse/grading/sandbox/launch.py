@@ -15,7 +15,12 @@ The kernelspec the worker writes (``kernel.json``) starts this module instead of
   folders (the grader removed their permissions for "others") and writing into the course;
 * a clean environment: one BLAS thread, no user site-packages, no byte-code writing;
 * the guard extension (:mod:`dlcourse.grading.sandbox.guard`), with its settings in
-  ``$DLCOURSE_GUARD``.
+  ``$DLCOURSE_GUARD``;
+* when the batch found bubblewrap usable (settings ``bwrap``): namespaces of its own, with
+  no network, its own PID namespace, a read-only system and Python, only the scratch folder
+  and the job's socket folder writable, the course not mounted
+  (:mod:`dlcourse.grading.sandbox.bwrap`). The kernel then runs as ``bwrap``'s child; the
+  process id written to ``pidfile`` is ``bwrap``'s, and killing it ends the whole sandbox.
 
 It writes the kernel's process id and scratch folder to ``pidfile`` (JSON) first, so the
 worker can remove every trace afterwards.
@@ -28,6 +33,9 @@ import shutil
 import signal
 import sys
 import tempfile
+
+# imported before the privileges are dropped (the grader's Python may be private to it)
+from dlcourse.grading.sandbox import bwrap
 
 
 def _limit(which, value):
@@ -93,7 +101,8 @@ def main(argv):
     _limit(resource.RLIMIT_CPU, s.get("cpu_seconds"))
     _limit(resource.RLIMIT_FSIZE, s.get("fsize_bytes"))
     _limit(resource.RLIMIT_CORE, 0)
-    if drop:
+    plan = s.get("bwrap")
+    if drop and not plan:  # in bubblewrap the limit is set inside, where the count is its own
         _limit(resource.RLIMIT_NPROC, s.get("nproc"))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big write fails instead of killing
 
@@ -110,8 +119,14 @@ def main(argv):
         else:  # the grader's folder must not be readable after dropping privileges
             sys.exit("dlcourse.grading.sandbox.launch: privileges were not dropped")
     os.umask(0o077)
-    args = [*kernel_command(s["python"], s.get("site_dirs")), "-f", conn,
-            "--ext=dlcourse.grading.sandbox.guard", *extra]
+    if plan:
+        writable = [scratch] + ([s["ipc_dir"]] if s.get("ipc_dir") else [])
+        start = [*bwrap.command(plan["bwrap"], [tuple(b) for b in plan["binds"]], writable,
+                                scratch),
+                 *bwrap.kernel_command(s["python"], s.get("site_dirs"), s.get("nproc"))]
+    else:
+        start = kernel_command(s["python"], s.get("site_dirs"))
+    args = [*start, "-f", conn, "--ext=dlcourse.grading.sandbox.guard", *extra]
     os.execve(args[0], args, env)
 
 

@@ -75,6 +75,8 @@ def cleanup_kernel(pidfile):
 def _describe_death(returncode, settings):
     if returncode is None:
         return f"{STOPPED} (it stopped responding)"
+    if settings.get("bwrap") and returncode > 128:  # bwrap exits 128 + the kernel's signal
+        returncode = 128 - returncode
     if returncode < 0:
         sig = -returncode
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -164,7 +166,8 @@ def run_notebook(nb_dict, neutralise, settings, jobdir):
         for i, reason in neutralise.items():
             nb.cells[i].source = neutralised_source(reason)
         client = client_class(
-            nb, timeout=int(settings["timeout"]), interrupt_on_timeout=True, allow_errors=True,
+            nb, config=_client_config(settings, jobdir), timeout=int(settings["timeout"]),
+            interrupt_on_timeout=True, allow_errors=True,
             kernel_name=KERNEL_NAME, startup_timeout=120, iopub_timeout=5,
             raise_on_iopub_timeout=True, error_on_timeout=TIMEOUT_ERROR,
             extra_arguments=["--HistoryManager.hist_file=:memory:"],
@@ -201,6 +204,34 @@ def run_notebook(nb_dict, neutralise, settings, jobdir):
     return None, aborts, "too many cells stopped the kernel; the notebook could not be graded"
 
 
+def ipc_path(jobdir, pid):
+    """Where the worker ``pid`` of ``jobdir`` keeps its kernels' unix sockets (a short path:
+    a socket's path may not exceed 107 bytes)."""
+    return os.path.join("/tmp", f"dlcourse-ipc-{os.path.basename(jobdir.rstrip('/'))[:40]}-{pid}")
+
+
+def ipc_dir(settings, jobdir):
+    """The folder of the kernel's unix sockets (bubblewrap only), owned by the kernel's user."""
+    path = ipc_path(jobdir, os.getpid())
+    if not os.path.isdir(path):
+        os.mkdir(path, 0o700)
+        uid = settings.get("uid")
+        if uid is not None and os.geteuid() == 0:
+            os.chown(path, uid, settings.get("gid", uid))
+    return path
+
+
+def _client_config(settings, jobdir):
+    """In bubblewrap the kernel has no network of ours: ZeroMQ over unix sockets instead."""
+    from traitlets.config import Config
+
+    config = Config()
+    if settings.get("bwrap"):
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(ipc_dir(settings, jobdir), "k")
+    return config
+
+
 def write_kernelspec(jobdir, settings):
     folder = Path(jobdir) / "jupyter" / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
@@ -212,6 +243,8 @@ def write_kernelspec(jobdir, settings):
         "memory_bytes": settings.get("memory_bytes"), "cpu_seconds": settings.get("cpu_seconds"),
         "fsize_bytes": settings.get("fsize_bytes"), "nproc": settings.get("nproc"),
         "scratch_parent": settings.get("scratch_parent"),
+        "bwrap": settings.get("bwrap"),
+        "ipc_dir": ipc_dir(settings, jobdir) if settings.get("bwrap") else None,
         "guard": {"output_bytes": settings.get("output_bytes"),
                   "private": settings.get("private", []) + [jobdir],
                   "allowed_modules": settings.get("allowed_modules", []),
@@ -223,7 +256,8 @@ def write_kernelspec(jobdir, settings):
     spec = {"argv": [sys.executable, "-m", "dlcourse.grading.sandbox.launch",
                      str(folder.parent.parent / "launch.json"), "{connection_file}"],
             "display_name": "Python 3 (dlcourse grading sandbox)", "language": "python",
-            "interrupt_mode": "signal"}
+            # bwrap does not pass signals on: interrupts go over the control channel
+            "interrupt_mode": "message" if settings.get("bwrap") else "signal"}
     (folder / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
     return folder.parent.parent
 
@@ -250,9 +284,15 @@ def main(jobdir):
     os.environ["JUPYTER_PATH"] = str(write_kernelspec(jobdir, settings))
     os.environ.pop("PYDEVD_DISABLE_FILE_VALIDATION", None)
     results = []
-    for entry in job["notebooks"]:
-        nb, aborts, error = run_notebook(entry["nb"], entry.get("neutralise", {}), settings, jobdir)
-        results.append({"name": entry["name"], "nb": nb, "aborts": aborts, "error": error})
+    try:
+        for entry in job["notebooks"]:
+            nb, aborts, error = run_notebook(entry["nb"], entry.get("neutralise", {}), settings,
+                                             jobdir)
+            results.append({"name": entry["name"], "nb": nb, "aborts": aborts, "error": error})
+    finally:
+        import shutil
+
+        shutil.rmtree(ipc_path(jobdir, os.getpid()), ignore_errors=True)
     tmp = Path(jobdir, "result.json.tmp")
     tmp.write_text(json.dumps({"notebooks": results}), encoding="utf-8")
     tmp.replace(Path(jobdir, "result.json"))
