@@ -218,7 +218,7 @@ def _label(fn, args, kwargs):
 
 def _call(fn, args, kwargs, may_modify_inputs):
     if not callable(fn):
-        _fail("the check", _msg_expected_got(_("a function to call"), _fmt(fn)),
+        _fail(_("the check"), _msg_expected_got(_("a function to call"), _fmt(fn)),
               N_("did a later cell give its name to something else?"))
     label = _label(fn, args, kwargs)
     if _refuse_reference is not None:
@@ -615,7 +615,7 @@ def check_pair(got, *, name, length=2, hint=None):
               N_("did the function end without `return`?"))
     if type(got) not in (tuple, list) or len(got) != length:
         _fail(name, _msg_expected_got(_("a tuple of {length}").format(length=length), _fmt(got)),
-              hint or f"end with `return {', '.join('abcdefgh'[:length])}`.")
+              hint or _("end with `return {names}`.").format(names=", ".join("abcdefgh"[:length])))
     return tuple(got)
 
 

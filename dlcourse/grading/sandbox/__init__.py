@@ -30,11 +30,12 @@ ENGINE_MODULES = ("functional", "nn", "losses", "optim", "init", "gradcheck", "c
                   "training", "regularizers", "data", "widgets", "models", "composite",
                   "_validate", "i18n", "locale")
 
-#: dlcourse modules an answer may always use (the checks; seeding).
-ALWAYS_ALLOWED = ("check", "_rng")
+#: dlcourse modules an answer may always use (the checks; seeding; the figures' palette).
+ALWAYS_ALLOWED = ("check", "_rng", "plotting")
 
-#: dlcourse modules an answer may never touch (the grader itself): importing one is tampering.
-DENIED_DLCOURSE = ("grading", "course")
+#: dlcourse modules an answer may never touch (the grader itself, and the tool that writes the
+#: catalogs and the Korean twins from solutions/): importing one is tampering.
+DENIED_DLCOURSE = ("grading", "course", "i18n_catalogs")
 
 #: Mime type of the reports the guard adds to a cell's outputs (removed before recording).
 REPORT_MIME = "application/vnd.dlcourse.guard+json"
