@@ -14,10 +14,17 @@ STAMP  := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test setup clean-book bench
+.PHONY: book test setup clean-book bench lite
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(MAKE) --no-print-directory lite
+
+# The live edition (issue 17): a JupyterLite site in _build/html/lite (Pyodide fetched at build
+# time, pinned and verified; the site needs no network). Chapters and assignments of every
+# edition present become live notebooks. See book/_ext/lite.py.
+lite: $(STAMP)
+	$(BIN)/python book/_ext/lite.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
