@@ -231,3 +231,28 @@ def test_chapter_pages_carry_the_live_button():
         assignments
     )
     assert "dlcourse-lite-button" not in assignments
+
+
+def test_a_korean_chapter_takes_its_paragraphs_from_the_catalog(tmp_path, monkeypatch):
+    """The catalog format of the Korean edition (sphinx-intl .po, one msgid per paragraph with
+    the MyST source's line breaks joined): translated paragraphs replace the English ones, the
+    code stays the same."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(locale="ko")
+    catalog.add("The Perceptron (퍼셉트론)", "퍼셉트론")
+    catalog.add("Learning goals", "학습 목표")
+    po = tmp_path / "01-perceptron.po"
+    with open(po, "wb") as f:
+        write_po(f, catalog)
+    monkeypatch.setattr(lite, "korean_catalog", lambda docname: po)
+    stem, notebook = lite.chapter_notebook("book/01-perceptron", "ko")
+    text = "\n\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "# 퍼셉트론" in text and "## 학습 목표" in text
+    assert "# The Perceptron" not in text
+    assert "Every network in this book" in text  # untranslated paragraphs stay in English
+    _, english = lite.chapter_notebook("book/01-perceptron")
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    expected = [c.source for c in english.cells if c.cell_type == "code"]
+    assert code[-len(expected):] == expected

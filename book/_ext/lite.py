@@ -426,8 +426,15 @@ def catalog_lookup(po_path: Path | None):
     by_normal = {normal(k): v for k, v in table.items()}
 
     def translate(paragraph: str) -> str:
+        items = re.split(r"\n(?=[-*] |\d+\. )", paragraph.strip())
+        if len(items) > 1:  # a list: item by item
+            return "\n".join(translate(item) for item in items)
         key = paragraph.strip()
-        for prefix in ("# ", "## ", "### ", "- "):
+        numbered = re.match(r"^(\d+\. )(.*)$", key, flags=re.S)
+        if numbered:
+            hit = by_normal.get(normal(numbered.group(2)))
+            return numbered.group(1) + hit if hit else paragraph
+        for prefix in ("# ", "## ", "### ", "#### ", "- ", "* "):
             if key.startswith(prefix):
                 hit = by_normal.get(normal(key[len(prefix):]))
                 return prefix + hit if hit else paragraph
