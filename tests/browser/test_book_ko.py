@@ -30,6 +30,7 @@ from test_book_pages import (
     check_widgets,
     crawl_links,
     full_page_screenshot,
+    search_pages,
 )
 
 pytestmark = pytest.mark.browser
@@ -153,14 +154,7 @@ def test_korean_links_and_anchors_resolve(book_html, ko_html, toc_pages):
 
 
 def _search(page, site_url, prefix, term) -> list[str]:
-    page.goto(site_url + f"{prefix}search.html?q={term}", wait_until="load")
-    results = page.locator("#search-results ul.search li")
-    try:
-        results.first.wait_for(timeout=TIMEOUT_MS)
-    except Exception:
-        return []
-    hrefs = results.locator("a").evaluate_all("links => links.map(a => a.href)")
-    return sorted({urlsplit(h).path.lstrip("/") for h in hrefs})
+    return search_pages(page, site_url + f"{prefix}search.html?q={term}")
 
 
 @pytest.mark.parametrize("term", ["은닉층", "은닉층은", "은닉층을", "은닉층의"])

@@ -302,6 +302,27 @@ def test_internal_links_and_anchors_resolve(book_html, toc_pages):
 # --------------------------------------------------------------------------- search
 
 
+SEARCH_DONE_JS = """() => {
+  const s = document.querySelector('#search-results .search-summary');
+  return s !== null && s.textContent.trim() !== '';
+}"""
+
+
+def search_pages(page, url) -> list[str]:
+    """The pages a search lists, read once Sphinx reports the search finished: it appends the
+    results one by one, 5 ms apart, so the first result is not the last."""
+    page.goto(url, wait_until="load")
+    try:
+        page.wait_for_function(SEARCH_DONE_JS, timeout=TIMEOUT_MS)
+    except Exception:
+        shown = page.locator("#search-results").inner_text() if page.locator(
+            "#search-results").count() else "(no #search-results)"
+        pytest.fail(f"the search at {url} did not finish: {shown[:300]}")
+    hrefs = page.locator("#search-results ul.search li a").evaluate_all(
+        "links => links.map(a => a.href)")
+    return sorted({urlsplit(h).path.lstrip("/") for h in hrefs})
+
+
 @pytest.mark.parametrize(
     ("term", "expected_page"),
     [
@@ -312,16 +333,7 @@ def test_internal_links_and_anchors_resolve(book_html, toc_pages):
 def test_search_finds_the_term(term, expected_page, site_url, watched_context):
     context, watch = watched_context
     page = context.new_page()
-    page.goto(site_url + f"search.html?q={term}", wait_until="load")
-    results = page.locator("#search-results ul.search li")
-    try:
-        results.first.wait_for(timeout=TIMEOUT_MS)
-    except Exception:
-        summary = page.locator("#search-results").inner_text() if page.locator(
-            "#search-results").count() else "(no #search-results)"
-        pytest.fail(f"search for {term!r} listed no page: {summary[:300]}")
-    hrefs = results.locator("a").evaluate_all("links => links.map(a => a.href)")
-    pages = sorted({urlsplit(h).path.lstrip("/") for h in hrefs})
+    pages = search_pages(page, site_url + f"search.html?q={term}")
     assert expected_page in pages, f"search for {term!r} found {pages}, not {expected_page}"
     errors = watch.console_errors + watch.page_errors
     assert not errors, f"console errors on the search page: {errors}"
