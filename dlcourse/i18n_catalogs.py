@@ -258,7 +258,10 @@ def translate_notebook(nb, table, lang):
         raise ValueError("the notebook has no read-only code cell with grade_id 'setup' "
                          "(where the twin switches the language)")
     twin["metadata"]["language_info"] = dict(twin["metadata"].get("language_info", {}))
-    twin["metadata"]["dlcourse"] = {"language": lang, "twin_of": None}
+    # Keep the English notebook's own settings (the grader's per-task allow_imports): the
+    # twin is graded by the same rules.
+    twin["metadata"]["dlcourse"] = {**nb["metadata"].get("dlcourse", {}), "language": lang,
+                                    "twin_of": None}
     return twin
 
 

@@ -40,7 +40,7 @@ def korean_catalog(tmp_path, monkeypatch):
                      flags=["python-brace-format"]),
                Entry("Hint: {hint}", "힌트: {hint}", flags=["python-brace-format"]),
                Entry("epochs per run", "한 번에 학습할 에폭"),
-               Entry("got None", "None을 받았다", flags=["fuzzy"])]
+               Entry("a NumPy array", "NumPy 배열", flags=["fuzzy"])]
     po.write_text(format_po(entries), encoding="utf-8")
     checks = [cat.header("ko", "checks"), Entry("look at the sign.", "부호를 보라.")]
     (po.parent / "dlcourse-checks.po").write_text(format_po(checks), encoding="utf-8")
@@ -89,7 +89,7 @@ def test_check_messages_follow_the_language(korean_catalog):
         check_array(np.array([1.0]), [2.0], name="f(x)", hint="mind the gap.")
     assert str(other.value).endswith("힌트: mind the gap.")
     # a fuzzy entry is not used: English, as msgfmt would
-    with pytest.raises(CheckFailed, match="^f: got None. 힌트: "):
+    with pytest.raises(CheckFailed, match=r"^f: 기대한 값 a NumPy array, 받은 값 None\. 힌트: "):
         check_array(None, [1.0], name="f")
 
 
@@ -264,7 +264,9 @@ def test_twin_keeps_graded_and_answer_cells_byte_identical(assignment):
         elif s["cell_type"] == "code" or meta.get("grade") or meta.get("solution"):
             assert t["source"] == s["source"], f"{assignment}: cell {meta.get('grade_id')} changed"
     assert setups == 1
-    assert twin_nb["metadata"]["dlcourse"] == {"language": "ko", "twin_of": assignment}
+    english = json.loads((ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text(
+        encoding="utf-8"))["metadata"].get("dlcourse", {})
+    assert twin_nb["metadata"]["dlcourse"] == {**english, "language": "ko", "twin_of": assignment}
 
 
 def test_twin_translates_paragraphs_and_falls_back_to_english(tmp_path):
@@ -305,3 +307,11 @@ def test_release_all_and_check_sync_include_the_twins():
     listed = cat.with_twins(ROOT, course.listed_assignments(ROOT))
     assert listed == [n for a in ASSIGNMENTS for n in (a, f"{a}-ko")]
     assert all(not cat.is_twin(a) for a in course.listed_assignments(ROOT))
+
+
+
+def test_twins_keep_the_grading_settings_of_their_source():
+    """A twin is graded by the same rules: 07-cnn's per-task allowances (build_cnn may use
+    dlcourse.nn) travel with it, or the Korean twin loses the points the English one earns."""
+    twin = json.loads(cat.twin_text(ROOT, "07-cnn"))
+    assert twin["metadata"]["dlcourse"]["allow_imports"]["build_cnn"] == ["dlcourse.nn", "dlcourse.conv"]
