@@ -78,6 +78,8 @@ async () => {
 
 
 def toc_docnames() -> list[str]:
+    """Every page of _toc.yml, in reading order: the root, then each ``file:`` entry (the
+    browser tests read the table of contents through this function too)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     names = [toc["root"]]
 
@@ -91,6 +93,7 @@ def toc_docnames() -> list[str]:
     walk(toc.get("chapters"))
     for part in toc.get("parts", []) or []:
         walk(part.get("chapters"))
+    walk(toc.get("sections"))
     return [re.sub(r"\.(md|ipynb|rst)$", "", n) for n in names]
 
 

@@ -29,7 +29,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE_BROWSER = os.environ.get("DLCOURSE_REQUIRE_BROWSER") == "1"
@@ -59,23 +58,9 @@ STAMP = ".browser-tests-built"
 # --------------------------------------------------------------------------- the table of contents
 
 
-def toc_docnames() -> list[str]:
-    """Every page of _toc.yml, in reading order: the root, then each ``file:`` entry."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                names.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("chapters"))
-    for part in toc.get("parts", []) or []:
-        walk(part.get("chapters"))
-    walk(toc.get("sections"))
-    return [re.sub(r"\.(md|ipynb|rst)$", "", n) for n in names]
+# The table of contents is read once, by the PDF builder's reader (book/_tools/make_pdf.py).
+sys.path.insert(0, str(ROOT / "book" / "_tools"))
+from make_pdf import toc_docnames  # noqa: E402
 
 
 def pytest_generate_tests(metafunc):
