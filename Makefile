@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test setup clean-book bench catalogs twins pdf
+.PHONY: book test setup clean-book bench catalogs twins pdf lite
 
 # Two editions from one source (issue 15): English in _build/html, Korean in _build/html/ko (same
 # page paths; translations from locales/ko/LC_MESSAGES, see locales/TRANSLATING.md). Both use the
@@ -27,6 +27,13 @@ book: $(STAMP)
 	    --path-output _build/editions/ko
 	rm -rf _build/html/ko
 	cp -r _build/editions/ko/_build/html _build/html/ko
+	$(MAKE) --no-print-directory lite
+
+# The live edition (issue 17): a JupyterLite site in _build/html/lite (Pyodide fetched at build
+# time, pinned and verified; the site needs no network). Chapters and assignments of every
+# edition present become live notebooks. See book/_ext/lite.py.
+lite: $(STAMP)
+	$(BIN)/python book/_ext/lite.py
 
 # One PDF per edition present in _build/html (English; Korean from _build/html/ko/), printed by
 # Debian's chromium (book/_tools/make_pdf.py). Builds the HTML first when there is none.

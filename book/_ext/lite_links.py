@@ -1,0 +1,96 @@
+"""Links from the book to its live edition (issue 17; the site is built by book/_ext/lite.py).
+
+- Every chapter page that is a MyST notebook gets a button under its title that opens the
+  chapter as a live notebook: ``lite/notebooks/index.html?path=book/<chapter>.ipynb`` (in the
+  Korean edition ``book/<chapter>-ko.ipynb``).
+- The role ``{lite}`text <exercises/01-perceptron/01-perceptron.ipynb>``` links to a notebook of
+  the live site; in the Korean edition it points at the Korean twin (``<A>-ko/<A>-ko.ipynb``,
+  ``<chapter>-ko.ipynb``) when that twin exists in the repository.
+
+The live site sits at the root of the English build (``_build/html/lite``); an edition built in
+a subfolder (the Korean one, ``_build/html/ko``) reaches it one level up.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from docutils import nodes
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS = {
+    "en": ("Open this chapter live", "runs in your browser, no install"),
+    "ko": ("이 장을 브라우저에서 실행", "설치 없이 브라우저에서 실행됩니다"),
+}
+
+
+def _language(config) -> str:
+    return (config.language or "en").split("_")[0]
+
+
+def _is_notebook_page(docname: str) -> bool:
+    source = ROOT / f"{docname}.md"
+    if not re.match(r"^book/\d\d-", docname) or not source.is_file():
+        return False
+    head = source.read_text(encoding="utf-8")[:600]
+    return head.startswith("---") and "kernelspec:" in head
+
+
+def notebook_path(path: str, language: str) -> str:
+    """The live site's path of a notebook in this edition: the ``-ko`` twin for Korean."""
+    if language != "ko":
+        return path
+    parts = path.split("/")
+    if parts[0] == "exercises" and len(parts) == 3:
+        name = parts[1]
+        twin = f"exercises/{name}-ko/{name}-ko.ipynb"
+        return twin if (ROOT / twin).is_file() else path
+    if parts[0] == "book" and len(parts) == 2:
+        stem = parts[1].removesuffix(".ipynb")
+        catalog = ROOT / "locales" / "ko" / "LC_MESSAGES" / "book" / f"{stem}.po"
+        return f"book/{stem}-ko.ipynb" if catalog.is_file() else path
+    return path
+
+
+def lite_url(app, docname: str, path: str) -> str:
+    depth = docname.count("/")
+    prefix = "../" * depth
+    if _language(app.config) != "en":
+        prefix += "../"  # editions other than English are built in _build/html/<lang>/
+    return f"{prefix}lite/notebooks/index.html?path={notebook_path(path, _language(app.config))}"
+
+
+def lite_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    env = inliner.document.settings.env
+    match = re.match(r"^(.*?)\s*<([^<>]+)>$", text, flags=re.S)
+    label, path = (match.group(1), match.group(2)) if match else (text, text)
+    url = lite_url(env.app, env.docname, path.strip())
+    node = nodes.reference(rawtext, label, refuri=url, classes=["dlcourse-lite-link"])
+    return [node], []
+
+
+def add_button(app, pagename, templatename, context, doctree):
+    if doctree is None or not _is_notebook_page(pagename) or "body" not in context:
+        return
+    label, hint = LABELS.get(_language(app.config), LABELS["en"])
+    url = lite_url(app, pagename, f"{pagename}.ipynb")
+    button = (
+        f'<p class="dlcourse-lite"><a class="btn btn-sm btn-outline-primary dlcourse-lite-button" '
+        f'href="{html.escape(url)}">&#9654; {html.escape(label)}</a> '
+        f'<span class="dlcourse-lite-hint">{html.escape(hint)}</span></p>'
+    )
+    body = context["body"]
+    heading_end = body.find("</h1>")
+    if heading_end == -1:
+        context["body"] = button + body
+    else:
+        heading_end += len("</h1>")
+        context["body"] = body[:heading_end] + button + body[heading_end:]
+
+
+def setup(app):
+    app.add_role("lite", lite_role)
+    app.connect("html-page-context", add_button)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

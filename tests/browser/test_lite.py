@@ -1,0 +1,265 @@
+"""The live edition (issue 17): the JupyterLite site in <build>/html/lite, served from 127.0.0.1
+with every other host blocked, runs a chapter and an assignment in Pyodide inside Chromium.
+
+- chapter 1 (each edition present): open it live, run all its cells, move the perceptron
+  explorer's slider and see its picture change;
+- assignment 01 (each edition present): run the set-up, the unfinished stub and its check cell
+  and read the check's "not attempted yet" message; type the solution in, run it and its check
+  and read "OK";
+- every test fails when any request tried to leave 127.0.0.1.
+
+The site is made by `make book` (book/_ext/lite.py); when it is missing this suite builds it,
+which fetches Pyodide's pinned files once (build time needs the package registries; the site
+itself never does). Timings are printed (pytest -s) for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNEL_START_MS = 600_000  # Pyodide, NumPy and IPython into the browser: 4 min measured at load 20 on 2 cores
+CHAPTER_RUN_MS = 1_500_000  # the whole of chapter 1, animations included, in WebAssembly
+FAILURE_SHOT = Path(tempfile.gettempdir()) / "dlcourse-lite-failure.png"
+
+IMAGE_HASH_JS = """
+async img => {
+  if (!img.src) return '';
+  const bytes = await (await fetch(img.src)).arrayBuffer();
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def lite_site(book_html: Path) -> Path:
+    site = book_html / "lite"
+    if not (site / "jupyter-lite.json").is_file():
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "book" / "_ext" / "lite.py")],
+            cwd=ROOT, capture_output=True, text=True, timeout=1800,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"book/_ext/lite.py failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    return site
+
+
+def editions(site: Path, relpath: str) -> list[str]:
+    """``relpath`` and its Korean twin when the site holds it."""
+    found = [relpath]
+    if relpath.startswith("book/"):
+        twin = relpath.replace(".ipynb", "-ko.ipynb")
+    else:
+        name = relpath.split("/")[1]
+        twin = f"exercises/{name}-ko/{name}-ko.ipynb"
+    if (site / "files" / twin).is_file():
+        found.append(twin)
+    return found
+
+
+def chapter_ids(path):
+    return "ko" if "-ko" in path else "en"
+
+
+def open_live(page, site_url: str, path: str):
+    page.goto(f"{site_url}lite/notebooks/index.html?path={path}", wait_until="load")
+    notebook = page.locator(".jp-Notebook").first
+    notebook.locator(".jp-CodeCell").first.wait_for(timeout=120_000)
+    return notebook
+
+
+def wait_kernel_idle(page, timeout_ms=KERNEL_START_MS) -> None:
+    """The notebook's kernel status reads idle (Pyodide loaded, IPython started)."""
+    page.wait_for_function(
+        """() => {
+            const el = document.querySelector('.jp-Notebook-ExecutionIndicator');
+            return el && el.dataset.status === 'idle';
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def run_all(page) -> None:
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+
+def fail_with_shot(page, watch, exc):
+    try:
+        page.screenshot(path=str(FAILURE_SHOT), full_page=True)
+    except Exception:  # noqa: BLE001 - the screenshot is only a help
+        pass
+    return AssertionError(
+        f"{exc}\n(screenshot: {FAILURE_SHOT}; off-site requests: {watch.off_site}; "
+        f"page errors: {watch.page_errors[:5]})"
+    )
+
+
+@pytest.fixture(params=["book/01-perceptron.ipynb", "book/01-perceptron-ko.ipynb"], ids=chapter_ids)
+def chapter_path(request, lite_site):
+    if request.param not in editions(lite_site, "book/01-perceptron.ipynb"):
+        pytest.skip(f"the site has no {request.param} (no Korean edition built)")
+    return request.param
+
+
+def test_chapter_runs_live_and_its_explorer_redraws(
+    lite_site, site_url, watched_context, chapter_path
+):
+    context, watch = watched_context
+    page = context.new_page()
+    started = time.monotonic()
+    try:
+        notebook = open_live(page, site_url, chapter_path)
+        wait_kernel_idle(page)
+        kernel_ready = time.monotonic() - started
+        run_all(page)
+        notebook.locator(".jp-OutputArea-output").first.wait_for(timeout=CHAPTER_RUN_MS)
+        first_output = time.monotonic() - started
+
+        explorer = notebook.locator(".jp-OutputArea-output .widget-vbox").filter(
+            has=page.locator(".widget-slider")
+        ).filter(has=page.locator("img")).first
+        explorer.wait_for(timeout=CHAPTER_RUN_MS)
+        figure = explorer.locator("img").first
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=figure.element_handle(),
+            timeout=60_000,
+        )
+        explorer_shown = time.monotonic() - started
+
+        # every cell ran: no [*] left, every code cell numbered, no error output
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""",
+            timeout=CHAPTER_RUN_MS,
+        )
+        all_cells = time.monotonic() - started
+        errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+        assert not tracebacks, f"cells failed in the live notebook: {tracebacks[:2]}"
+
+        before = figure.evaluate(IMAGE_HASH_JS)
+        slider = explorer.locator(".widget-slider").first
+        readout = slider.locator(".widget-readout")
+        value_before = readout.inner_text()
+        handle = slider.locator(".noUi-handle").first
+        handle.focus()
+        moved = time.monotonic()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "([el, old]) => el.textContent.trim() !== old.trim()",
+            arg=[readout.element_handle(), value_before], timeout=10_000,
+        )
+        deadline = time.monotonic() + 60
+        after = before
+        while after == before and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+            after = figure.evaluate(IMAGE_HASH_JS)
+        redraw = time.monotonic() - moved
+        assert after != before, (
+            f"slider moved {value_before} -> {readout.inner_text()} but the picture did not change"
+        )
+        print(
+            f"\nlive {chapter_path}: kernel idle {kernel_ready:.1f} s, first output "
+            f"{first_output:.1f} s, explorer shown {explorer_shown:.1f} s, all cells "
+            f"{all_cells:.1f} s, slider -> new picture {redraw:.2f} s"
+        )
+        assert not watch.off_site, f"the live site tried to leave 127.0.0.1: {watch.off_site}"
+    except AssertionError as exc:
+        raise fail_with_shot(page, watch, exc) from None
+    except Exception as exc:  # noqa: BLE001 - Playwright timeouts: add the evidence
+        raise fail_with_shot(page, watch, exc) from exc
+
+
+def solution_source(assignment: str, grade_id: str) -> str:
+    name = assignment.split("/")[1]
+    path = ROOT / "solutions" / name / f"{name}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            source = "".join(cell["source"])
+            # the instructor's version marks the solution; the student writes only the code
+            source = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*\n", "", source, flags=re.M)
+            return source
+    raise AssertionError(f"{path} has no cell {grade_id}")
+
+
+def cell_by_text(notebook, text: str):
+    return notebook.locator(".jp-CodeCell").filter(has_text=text).first
+
+
+def run_cell(page, cell) -> None:
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+
+
+@pytest.fixture(
+    params=[
+        "exercises/01-perceptron/01-perceptron.ipynb",
+        "exercises/01-perceptron-ko/01-perceptron-ko.ipynb",
+    ],
+    ids=chapter_ids,
+)
+def assignment_path(request, lite_site):
+    if request.param not in editions(lite_site, "exercises/01-perceptron/01-perceptron.ipynb"):
+        pytest.skip(f"the site has no {request.param} (no Korean twins released)")
+    return request.param
+
+
+def test_assignment_check_cells_speak_live(lite_site, site_url, watched_context, assignment_path):
+    context, watch = watched_context
+    page = context.new_page()
+    started = time.monotonic()
+    try:
+        notebook = open_live(page, site_url, assignment_path)
+        wait_kernel_idle(page)
+        setup = cell_by_text(notebook, "import dlcourse.check")
+        stub = cell_by_text(notebook, "def step(x):")
+        check = cell_by_text(notebook, "passed(\"step\")")
+        for cell in (setup, stub, check):
+            run_cell(page, cell)
+        message = check.locator(".jp-OutputArea-output").first
+        message.wait_for(timeout=KERNEL_START_MS)
+        page.wait_for_function(
+            "el => /not attempted yet|NotImplementedError/.test(el.textContent)",
+            arg=message.element_handle(), timeout=60_000,
+        )
+        text = message.inner_text()
+        assert "step" in text, f"the check's message does not name step(): {text[:300]}"
+        first_message = time.monotonic() - started
+
+        # the student writes the answer: the check now passes
+        editor = stub.locator(".cm-content")
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(solution_source(assignment_path, "step"))
+        page.keyboard.press("Shift+Enter")
+        run_cell(page, check)
+        page.wait_for_function(
+            "el => /OK: step/.test(el.textContent)",
+            arg=check.locator(".jp-OutputArea").first.element_handle(), timeout=60_000,
+        )
+        print(
+            f"\nlive {assignment_path}: first check message {first_message:.1f} s, "
+            f"solution passes at {time.monotonic() - started:.1f} s"
+        )
+        assert not watch.off_site, f"the live site tried to leave 127.0.0.1: {watch.off_site}"
+    except AssertionError as exc:
+        raise fail_with_shot(page, watch, exc) from None
+    except Exception as exc:  # noqa: BLE001
+        raise fail_with_shot(page, watch, exc) from exc
