@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -79,7 +80,22 @@ def _fake_sources(tmp_path: Path, wheel_bytes: bytes, lock_bytes: bytes):
         path = tmp_path / "wheels" / f"{name}-1.0-py3-none-any.whl"
         path.write_bytes(b"wheel")
         extras[name] = path
+    for name in lite.TRIMMED_PACKAGES:
+        extras[name] = _font_wheel(tmp_path / "wheels")
     return tgz, bundle, extras
+
+
+def _font_wheel(folder: Path) -> Path:
+    """A stand-in for koreanize-matplotlib's wheel: code, four font weights, dist-info."""
+    path = folder / "koreanize_matplotlib-0.1.1-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("koreanize_matplotlib/__init__.py", "from .koreanize_matplotlib import *\n")
+        z.writestr("koreanize_matplotlib/koreanize_matplotlib.py", "# sets rcParams\n")
+        for weight in ("", "Bold", "ExtraBold", "Light"):
+            z.writestr(f"koreanize_matplotlib/fonts/NanumGothic{weight}.ttf", f"font {weight}")
+        for meta in ("LICENSE", "METADATA", "WHEEL", "top_level.txt", "RECORD"):
+            z.writestr(f"koreanize_matplotlib-0.1.1.dist-info/{meta}", meta)
+    return path
 
 
 @pytest.fixture
@@ -93,6 +109,10 @@ def fake_pyodide(tmp_path, monkeypatch):
         monkeypatch.setattr(lite, "LOCK_ROOTS", ["numpy"])
         monkeypatch.setattr(lite, "DLCOURSE_DEPENDS", ["numpy"])
         monkeypatch.setattr(lite, "EXTRA_PACKAGES", {k: ([k], []) for k in lite.EXTRA_PACKAGES})
+        monkeypatch.setattr(
+            lite, "TRIMMED_PACKAGES",
+            {k: (v[0], [], v[2]) for k, v in lite.TRIMMED_PACKAGES.items()},
+        )
         monkeypatch.setattr(lite, "WORK", tmp_path / "work")
         return tmp_path / "out"
 
@@ -104,7 +124,8 @@ def test_a_wheel_matching_the_official_lock_is_shipped(fake_pyodide):
     summary = lite.prepare_pyodide(target)
     assert (target / "numpy-2.0.2-fake.whl").read_bytes() == b"the real numpy"
     lock = json.loads((target / "pyodide-lock.json").read_text())
-    assert set(lock["packages"]) == {"numpy", "dlcourse", *lite.EXTRA_PACKAGES}
+    trimmed = {lite.canonical(name) for name in lite.TRIMMED_PACKAGES}
+    assert set(lock["packages"]) == {"numpy", "dlcourse", *lite.EXTRA_PACKAGES, *trimmed}
     entry = lock["packages"]["dlcourse"]
     assert entry["sha256"] == lite.sha256(target / entry["file_name"])
     assert summary["packages"] == len(lock["packages"])
@@ -119,9 +140,84 @@ def test_a_wheel_differing_from_the_official_lock_stops_the_build(fake_pyodide):
 
 def test_the_pins_cover_every_wheel_the_build_takes():
     pins = lite.pinned_wheels()
-    assert set(pins) == {lite.WHEEL_BUNDLE, *lite.EXTRA_PACKAGES}
+    assert set(pins) == {lite.WHEEL_BUNDLE, *lite.EXTRA_PACKAGES, *lite.TRIMMED_PACKAGES}
     assert all(len(d) == 64 for d in pins.values())
     assert len(lite.PYODIDE_NPM_SHA256) == 64
+
+
+def test_the_font_wheel_keeps_the_regular_weight_byte_for_byte(tmp_path, monkeypatch):
+    monkeypatch.setattr(lite, "WORK", tmp_path / "work")
+    source = _font_wheel(tmp_path)
+    _, _, keep = lite.TRIMMED_PACKAGES["koreanize_matplotlib"]
+    out = lite.trimmed_wheel(source, keep)
+    with zipfile.ZipFile(out) as z, zipfile.ZipFile(source) as original:
+        names = set(z.namelist())
+        assert "koreanize_matplotlib/fonts/NanumGothic.ttf" in names
+        assert not {n for n in names if "Bold" in n or "Light" in n}, names
+        for name in names - {"koreanize_matplotlib-0.1.1.dist-info/RECORD"}:
+            assert z.read(name) == original.read(name), name
+        record = z.read("koreanize_matplotlib-0.1.1.dist-info/RECORD").decode()
+    assert "NanumGothic.ttf,sha256=" in record and "Bold" not in record
+    assert "koreanize_matplotlib" in lite.DLCOURSE_DEPENDS  # loaded with `import dlcourse`
+
+
+# --------------------------------------------------------------------------- MyST -> Jupyter
+
+
+def test_directives_become_markdown_jupyter_shows():
+    text = (
+        "(sec-label)=\n## A heading\n\nSome text.\n\n"
+        "```{note}\nA note, *emphasised*.\n\nIts second paragraph.\n```\n\n"
+        "```{admonition} Own title\n:class: note\nBody.\n```\n\n"
+        "```{exercise} Room to spare\n:label: ex-one\n\nDo this.\n```\n\n"
+        "````{solution} ex-one\n:class: dropdown\n\nThe answer.\n````\n\n"
+        "```{exercise}\n:label: ex-two\n\nDo that.\n```\n\n"
+        "```{solution-start} ex-two\n:class: dropdown\n```\n"
+    )
+    out = lite.MystToMarkdown(chapter=3).convert(text)
+    assert "(sec-label)=" not in out and "```{" not in out and ":label:" not in out, out
+    assert "> **Note**\n>\n> A note, *emphasised*.\n>\n> Its second paragraph." in out
+    assert "> **Own title**\n>\n> Body." in out
+    assert "**Exercise 3.1 (Room to spare)**\n\nDo this." in out
+    assert "<details><summary>Solution</summary>\n\nThe answer.\n\n</details>" in out
+    assert "**Exercise 3.2**\n\nDo that." in out
+    assert "**Solution (the cells below)**" in out
+
+
+def test_directive_bodies_and_titles_are_translated():
+    table = {"Room to spare": "여유 두기", "Do this.": "이것을 하라.", "A note.": "참고 내용."}
+    translate = lambda p: table.get(p.strip(), p)  # noqa: E731
+    text = ("```{exercise} Room to spare\n:label: ex-one\n\nDo this.\n```\n\n"
+            "```{note}\nA note.\n```\n")
+    out = lite.MystToMarkdown(translate, "ko", chapter=1).convert(text)
+    assert "**연습 1.1 (여유 두기)**\n\n이것을 하라." in out, out
+    assert "> **참고**\n>\n> 참고 내용." in out, out
+
+
+def test_literalinclude_shows_the_engine_source():
+    text = ("```{literalinclude} ../dlcourse/nn.py\n:pyobject: Linear.forward\n"
+            ":language: python\n:dedent: 4\n```\n")
+    out = lite.MystToMarkdown().convert(text)
+    import inspect
+
+    from dlcourse import nn
+
+    expected = inspect.getsource(nn.Linear.forward)
+    import textwrap
+
+    assert out == "```python\n" + textwrap.dedent(expected).rstrip("\n") + "\n```", out
+    with pytest.raises(SystemExit, match="no Linear.nothing"):
+        lite.MystToMarkdown().convert(text.replace("Linear.forward", "Linear.nothing"))
+
+
+def test_no_chapter_notebook_keeps_a_myst_directive():
+    for docname in lite.chapters():
+        for language in ("en", "ko"):
+            _, notebook = lite.chapter_notebook(docname, language)
+            for cell in notebook.cells:
+                if cell.cell_type == "markdown":
+                    assert not re.search(r"^(```|:::)\{", cell.source, flags=re.M), (
+                        docname, language, cell.source[:200])
 
 
 # --------------------------------------------------------------------------- the course's files

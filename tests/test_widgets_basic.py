@@ -6,6 +6,7 @@ and its text are up to date.
 """
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -41,8 +42,12 @@ def png(explorer):
 
 
 def shows_jshtml_player(html):
-    """A ``to_jshtml`` player: its frames, the Animation object, and the scrubbing slider."""
+    """A ``to_jshtml`` player: its frames, the Animation object, and the scrubbing slider, and
+    nothing that a page would fetch from another host (matplotlib links Font Awesome from a CDN;
+    the live notebooks run offline)."""
     text = html.data
+    calls_out = re.search(r"<(?:link|script|img)\b[^>]*(?:href|src)=[\"']?(?:https?:)?//", text)
+    assert calls_out is None, f"the player loads {calls_out.group(0)!r} from another host"
     return "new Animation(frames" in text and 'type="range"' in text and "data:image/png" in text
 
 

