@@ -1,7 +1,7 @@
 """The live edition's build (book/_ext/lite.py) and links (book/_ext/lite_links.py), without a
 browser: the verification of Pyodide's files against the official lock file, the course wheel,
 the chapters as notebooks, and (when `make book` has built it) the site itself.
-The browser suite (tests/browser/test_lite.py) runs the site."""
+The browser suite (tests/browser/test_live_site.py) runs the site."""
 
 from __future__ import annotations
 
