@@ -33,8 +33,14 @@ def test_sphinx_roles_become_plain_text():
         "see {doc}`02-activations`"
     )
     assert lite.plain_markdown(text) == (
-        "the perceptron with weights rosenblatt1958, see 02-activations"
+        "the perceptron with weights (Rosenblatt, 1958), see "
+        "[Activation Functions (활성화 함수)](02-activations.ipynb)"
     )
+    assert lite.plain_markdown("{cite:t}`minsky1969` and {doc}`the notation <notation>`") == (
+        "Minsky and Papert (1969) and the notation"
+    )
+    korean = lite.plain_markdown("{doc}`01-perceptron`", "ko")
+    assert korean.endswith("(01-perceptron-ko.ipynb)") and re.search("[가-힣]", korean), korean
 
 
 def test_lock_closure_follows_dependencies_across_name_spellings():

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -97,7 +98,7 @@ DLCOURSE_DEPENDS = ["numpy", "matplotlib", "ipywidgets", "tqdm", "koreanize_matp
 # build environment's other Lab extensions, nbgrader's and jupytext's, are left out).
 LAB_EXTENSIONS = ["@jupyterlite/pyodide-kernel-extension", "@jupyter-widgets/jupyterlab-manager"]
 
-ROLE = re.compile(r"\{(?:term|doc|ref|numref|eq|cite:[a-z]+|cite|abbr|math|download)\}`([^`]*)`")
+ROLE = re.compile(r"\{(term|doc|ref|numref|eq|cite:[a-z]+|cite|abbr|math|download)\}`([^`]*)`")
 CHAPTER_FILE = re.compile(r"^book/\d\d-[\w-]+$")
 
 
@@ -387,15 +388,73 @@ def build_dlcourse_wheel() -> Path:
 # --------------------------------------------------------------------------- the notebooks
 
 
-def plain_markdown(text: str) -> str:
-    """Sphinx roles as plain text: {term}`weights <weight>` -> weights, {cite:p}`key` -> key."""
+def plain_markdown(text: str, language: str = "en") -> str:
+    """Sphinx roles as Jupyter markdown: {term}`weights <weight>` -> weights; {doc}`02-activations`
+    -> the chapter's title, linked to its live notebook (another page: its title); {cite:p}`key`
+    -> (Author, year) and {cite:t}`key` -> Author (year), from book/references.bib."""
 
     def replace(match):
-        inner = match.group(1)
-        label = re.match(r"^(.*?)\s*<[^<>]+>$", inner, flags=re.S)
-        return label.group(1) if label else inner
+        role, inner = match.groups()
+        label = re.match(r"^(.*?)\s*<([^<>]+)>$", inner, flags=re.S)
+        text, target = (label.group(1), label.group(2)) if label else (None, inner)
+        if role == "doc":
+            return doc_link(target, text, language)
+        if role.startswith("cite"):
+            return citation(target, textual=role == "cite:t")
+        return text if text is not None else inner
 
     return ROLE.sub(replace, text)
+
+
+def doc_link(target: str, text: str | None, language: str) -> str:
+    docname = target.lstrip("/") if target.startswith("/") else f"book/{target}"
+    title = text or page_title(docname, language) or target
+    if docname in chapters():
+        stem = Path(docname).name + ("-ko" if language == "ko" and korean_catalog(docname) else "")
+        return f"[{title}]({stem}.ipynb)"  # a sibling in lite/files/book/: opens live
+    return title
+
+
+@functools.lru_cache(maxsize=None)
+def page_title(docname: str, language: str) -> str | None:
+    source = ROOT / f"{docname}.md"
+    if not source.is_file():
+        return None
+    heading = re.search(r"^# (.+)$", source.read_text(encoding="utf-8"), flags=re.M)
+    if not heading:
+        return None
+    title = heading.group(1).strip()
+    translate = catalog_lookup(korean_catalog(docname)) if language == "ko" else None
+    return translate(title) if translate else title
+
+
+@functools.lru_cache(maxsize=None)
+def references() -> dict[str, tuple[str, str]]:
+    """book/references.bib as {key: (authors as cited, year)}."""
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    found = {}
+    for key, body in re.findall(r"@\w+\{([^,\s]+),(.*?)\n\}", bib, flags=re.S):
+        author = re.search(r"\bauthor\s*=\s*\{(.*?)\},?\s*$", body, flags=re.M | re.S)
+        year = re.search(r"\byear\s*=\s*\{?(\d{4})", body)
+        names = [n.split(",")[0].strip(" {}") for n in (author.group(1) if author else "").split(" and ")]
+        names = [n for n in names if n]
+        if len(names) > 2:
+            who = f"{names[0]} et al."
+        else:
+            who = " and ".join(names) or key
+        found[key] = (who, year.group(1) if year else "")
+    return found
+
+
+def citation(keys: str, textual: bool) -> str:
+    refs = references()
+    parts = []
+    for key in (k.strip() for k in keys.split(",")):
+        who, year = refs.get(key, (key, ""))
+        parts.append((who, year))
+    if textual:
+        return "; ".join(f"{who} ({year})" if year else who for who, year in parts)
+    return "(" + "; ".join(f"{who}, {year}" if year else who for who, year in parts) + ")"
 
 
 DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}[ \t]*(.*)$")
@@ -520,20 +579,20 @@ def chapter_notebook(docname: str, language: str = "en"):
     myst = MystToMarkdown(translate, language, int(number.group(1)) if number else None)
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            cell.source = plain_markdown(myst.convert(cell.source))
+            cell.source = plain_markdown(myst.convert(cell.source), language)
         cell.pop("id", None)
     stem = Path(docname).name
     if language == "ko":
         intro = (
             f"**실시간 노트북** (`{docname}.md`에서 생성): 브라우저 안에서 Python(Pyodide)이 "
-            "실행됩니다. 고친 내용은 이 브라우저에만 저장됩니다. *File → Download*로 받아 "
-            "두세요."
+            "실행됩니다. 고친 내용은 이 브라우저에만 저장됩니다. 사본을 남기려면 저장(Ctrl+S)한 "
+            "뒤 *File → Download*를 고르세요."
         )
     else:
         intro = (
             f"**Live notebook** (made from `{docname}.md`): Python runs in your browser "
             "(Pyodide), nothing is installed and nothing is sent anywhere. Edits stay in this "
-            "browser; keep a copy with *File → Download*."
+            "browser; to keep a copy, save (Ctrl+S) and choose *File → Download*."
         )
     cells = [nbformat.v4.new_markdown_cell(intro)]
     if language == "ko" and (ROOT / "dlcourse" / "i18n.py").is_file():
