@@ -415,7 +415,7 @@ def doc_link(target: str, text: str | None, language: str) -> str:
     return title
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def page_title(docname: str, language: str) -> str | None:
     source = ROOT / f"{docname}.md"
     if not source.is_file():
@@ -428,7 +428,7 @@ def page_title(docname: str, language: str) -> str | None:
     return translate(title) if translate else title
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def references() -> dict[str, tuple[str, str]]:
     """book/references.bib as {key: (authors as cited, year)}."""
     bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
