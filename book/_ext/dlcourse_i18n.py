@@ -15,6 +15,11 @@ both editions (English at ``_build/html/``, Korean at ``_build/html/ko/``, same 
    "Glyph ... missing from font(s)" warning into the cell's output; this extension turns it
    into a build warning, so ``make book`` (``-W``) fails instead of publishing boxes. The fonts
    come from ``dlcourse.i18n.use_hangul_font()`` (NanumGothic, shipped by koreanize-matplotlib).
+4. **Exercise titles.** sphinx-exercise builds an exercise's title ("Room to spare") without a
+   source, and Sphinx offers only nodes with a source for translation: the gettext build never
+   saw the titles and the Korean edition printed them in English. :class:`ExerciseTitles` gives
+   them their exercise's source before Sphinx's translation step, so they are in the catalogs
+   and translated like any paragraph.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.search import languages
 from sphinx.search.en import SearchEnglish, js_porter_stemmer
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -161,8 +168,48 @@ def _check_glyphs(app: Sphinx, doctree: nodes.document) -> None:
                            "%s", line, location=node, type="dlcourse", subtype="glyph")
 
 
+class ExerciseTitles(SphinxTransform):
+    """Make sphinx-exercise's titles translatable (runs before Sphinx's ``Locale``, priority 20)."""
+
+    default_priority = 10
+
+    def apply(self, **kwargs: Any) -> None:
+        try:
+            from sphinx_exercise.nodes import exercise_subtitle
+        except ImportError:
+            return
+        for node in self.document.findall(exercise_subtitle):
+            if not node.source:
+                holder = node.parent.parent if node.parent is not None else None
+                node.source = getattr(holder, "source", None) or self.document["source"]
+                node.line = getattr(holder, "line", None) or 0
+            if not node.rawsource:
+                node.rawsource = node.astext()
+
+
+class ExerciseTitleMessages(SphinxPostTransform):
+    """Hand the exercise titles to the gettext catalog before sphinx-exercise's post-transform
+    (priority 20) melts them into the numbered title, where extraction would no longer find
+    them."""
+
+    default_priority = 15
+    builders = ("gettext",)
+
+    def run(self, **kwargs: Any) -> None:
+        from sphinx.builders.gettext import docname_to_domain
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog = self.app.builder.catalogs[domain]
+        for node in self.document.findall(exercise_subtitle):
+            if node.rawsource and hasattr(node, "uid"):
+                catalog.add(node.rawsource, node)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     languages["ko"] = SearchKorean
+    app.add_transform(ExerciseTitles)
+    app.add_post_transform(ExerciseTitleMessages)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
     app.connect("doctree-read", _check_glyphs)
