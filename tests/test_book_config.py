@@ -337,3 +337,17 @@ def test_chapters_have_a_binder_launch_button_and_the_repository_button(built_pa
     binder = f"https://mybinder.org/v2/gh/dlcourse/dlcourse/main?urlpath=lab/tree/{docname}.md"
     assert binder in anchors, f"no Binder launch button for {docname}"
     assert REPOSITORY_URL in anchors, f"no repository button on {docname}"
+
+
+def test_korean_exercises_and_solutions_carry_korean_titles(built_pages):
+    """The Korean edition prints "연습 1.1 (경계에서 여유 두기)", and the solution under it
+    "해답 연습 1.1 (...)", not the English title (book/_ext/dlcourse_i18n.py)."""
+    english = []
+    for page in built_pages:
+        rel = page.relative_to(BUILD).as_posix()
+        if not rel.startswith("ko/book/"):
+            continue
+        text = page.read_text(encoding="utf-8")
+        titles = re.findall(r"연습 \d+\.\d+ ?(?:</span>)? ?\(([^()<]+)\)", text)
+        english += [f"{rel}: {t}" for t in titles if not re.search("[가-힣]", t)]
+    assert not english, f"exercise titles left in English in the Korean edition: {english[:5]}"

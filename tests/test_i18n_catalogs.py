@@ -42,3 +42,22 @@ def test_catalog_is_fully_translated(path):
              f"{(e.locations or ['?'])[0]}: {e.msgid[:70]!r}" for e in todo[:15]]
     assert not todo, (f"{path.relative_to(ROOT)}: {len(todo) - fuzzy} untranslated and {fuzzy} "
                       "fuzzy entries (locales/TRANSLATING.md); the first:\n" + "\n".join(lines))
+
+
+def test_every_exercise_title_is_in_its_chapter_catalog_translated():
+    """sphinx-exercise's titles reach the catalogs only through book/_ext/dlcourse_i18n.py
+    (ExerciseTitleMessages): every ```{exercise} Title``` of a chapter must be an entry of its
+    Korean catalog, with a Korean translation."""
+    import re
+
+    missing = []
+    for source in sorted((ROOT / "book").glob("[0-9][0-9]-*.md")):
+        titles = re.findall(r"^(?:`{3,}|:{3,})\{exercise\}[ \t]+(\S.*?)\s*$",
+                            source.read_text(encoding="utf-8"), flags=re.M)
+        catalog = ROOT / "locales" / "ko" / "LC_MESSAGES" / "book" / f"{source.stem}.po"
+        entries = {e.msgid: e for e in read_po(catalog)}
+        for title in titles:
+            entry = entries.get(title)
+            if entry is None or not re.search("[가-힣]", entry.msgstr) or entry.fuzzy:
+                missing.append(f"{source.name}: {title!r}")
+    assert not missing, f"exercise titles without a Korean translation: {missing}"

@@ -187,6 +187,29 @@ class ExerciseTitles(SphinxTransform):
                 node.rawsource = node.astext()
 
 
+class TranslatedExerciseTitles(SphinxTransform):
+    """After Sphinx's ``Locale`` (priority 20) has translated an exercise's title, give the
+    translation to the copy sphinx-exercise keeps of the exercise (its registry, copied when the
+    directive ran), from which the solutions' titles ("해답 연습 1.1 (...)") are made."""
+
+    default_priority = 25
+
+    def apply(self, **kwargs: Any) -> None:
+        try:
+            from sphinx_exercise.nodes import exercise_subtitle
+        except ImportError:
+            return
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for node in self.document.findall(exercise_subtitle):
+            exercise = node.parent.parent if node.parent is not None else None
+            entry = registry.get(exercise.get("label", "")) if exercise is not None else None
+            if not entry:
+                continue
+            for kept in entry["node"].findall(exercise_subtitle):
+                kept.children = []
+                kept.extend(child.deepcopy() for child in node.children)
+
+
 class ExerciseTitleMessages(SphinxPostTransform):
     """Hand the exercise titles to the gettext catalog before sphinx-exercise's post-transform
     (priority 20) melts them into the numbered title, where extraction would no longer find
@@ -209,6 +232,7 @@ class ExerciseTitleMessages(SphinxPostTransform):
 def setup(app: Sphinx) -> dict[str, Any]:
     languages["ko"] = SearchKorean
     app.add_transform(ExerciseTitles)
+    app.add_transform(TranslatedExerciseTitles)
     app.add_post_transform(ExerciseTitleMessages)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
