@@ -351,3 +351,19 @@ def test_korean_exercises_and_solutions_carry_korean_titles(built_pages):
         titles = re.findall(r"연습 \d+\.\d+ ?(?:</span>)? ?\(([^()<]+)\)", text)
         english += [f"{rel}: {t}" for t in titles if not re.search("[가-힣]", t)]
     assert not english, f"exercise titles left in English in the Korean edition: {english[:5]}"
+
+
+def test_korean_sidebar_captions_are_korean(built_pages):
+    """The sidebar's captions come from _toc.yml through the catalog (intro.po): 본문, 참고 자료."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    captions = [part["caption"] for part in toc.get("parts", []) if part.get("caption")]
+    assert captions, "_toc.yml has no captions to check"
+    english = []
+    for page in built_pages:
+        rel = page.relative_to(BUILD).as_posix()
+        if rel.startswith("ko/book/"):
+            text = page.read_text(encoding="utf-8")
+            english += [f"{rel}: {c}" for c in captions if f'caption-text">{c}<' in text]
+    assert not english, f"sidebar captions left in English in the Korean edition: {english[:4]}"

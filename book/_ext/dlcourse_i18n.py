@@ -19,7 +19,8 @@ both editions (English at ``_build/html/``, Korean at ``_build/html/ko/``, same 
    source, and Sphinx offers only nodes with a source for translation: the gettext build never
    saw the titles and the Korean edition printed them in English. :class:`ExerciseTitles` gives
    them their exercise's source before Sphinx's translation step, so they are in the catalogs
-   and translated like any paragraph.
+   and translated like any paragraph. :class:`ToctreeCaptions` does the same for the
+   sidebar's captions.
 """
 
 from __future__ import annotations
@@ -210,6 +211,34 @@ class TranslatedExerciseTitles(SphinxTransform):
                 kept.extend(child.deepcopy() for child in node.children)
 
 
+class ToctreeCaptions(SphinxTransform):
+    """Translate the sidebar's captions ("Chapters", "Reference"). Jupyter Book's toctrees are
+    put into the root page by sphinx-external-toc (priority 100), after Sphinx's translation step
+    (``Locale``, 20), so their captions stayed English although the catalog translates them."""
+
+    default_priority = 105
+
+    def apply(self, **kwargs: Any) -> None:
+        language = self.config.language
+        if not language or language.startswith("en"):
+            return
+        from os import path
+
+        from sphinx import addnodes
+        from sphinx.locale import init as init_locale
+        from sphinx.util.i18n import docname_to_domain
+
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
+        catalog, has_catalog = init_locale(dirs, language, domain)
+        if not has_catalog:
+            return
+        for node in self.document.findall(addnodes.toctree):
+            caption = node.get("caption")
+            if caption and catalog.gettext(caption) != caption:
+                node["caption"] = node["rawcaption"] = catalog.gettext(caption)
+
+
 class ExerciseTitleMessages(SphinxPostTransform):
     """Hand the exercise titles to the gettext catalog before sphinx-exercise's post-transform
     (priority 20) melts them into the numbered title, where extraction would no longer find
@@ -233,6 +262,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     languages["ko"] = SearchKorean
     app.add_transform(ExerciseTitles)
     app.add_transform(TranslatedExerciseTitles)
+    app.add_transform(ToctreeCaptions)
     app.add_post_transform(ExerciseTitleMessages)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
