@@ -421,3 +421,48 @@ def test_a_browser_without_service_workers_runs_a_chapter_too(
         raise fail_with_shot(page, watch, exc) from exc
     finally:
         context.close()
+
+
+def live_chapters(site: Path) -> list[str]:
+    return sorted(
+        f"book/{p.name}" for p in (site / "files" / "book").glob("*.ipynb")
+        if not p.stem.endswith("-ko")
+    ) if (site / "files" / "book").is_dir() else []
+
+
+@pytest.mark.parametrize(
+    "chapter", [f"book/{p.stem}.ipynb" for p in sorted((ROOT / "book").glob("0[2-9]-*.md"))],
+    ids=lambda c: c.split("/")[1].split("-")[0],
+)
+def test_every_chapter_runs_live(lite_site, site_url, live_context, chapter):
+    """Chapters 2 to 7 (chapter 1 above, with its explorer): every cell runs in Pyodide as in
+    the build, with no error and nothing fetched from another host."""
+    if chapter not in live_chapters(lite_site):
+        pytest.skip(f"{chapter} is not in the live site")
+    context, watch = live_context
+    page = context.new_page()
+    started = time.monotonic()
+    try:
+        notebook = open_live(page, site_url, chapter)
+        wait_kernel_idle(page)
+        run_all(page)
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                const stderr = [...document.querySelectorAll(
+                    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')];
+                const failed = stderr.some(e => /Traceback|Error/.test(e.textContent));
+                return prompts.length > 0
+                    && (prompts.every(p => /\\[\\d+\\]/.test(p.textContent)) || failed);
+            }""",
+            timeout=CHAPTER_RUN_MS,
+        )
+        errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+        assert not tracebacks, f"cells of {chapter} failed live: {tracebacks[:2]}"
+        print(f"\nlive {chapter}: every cell ran in {time.monotonic() - started:.1f} s")
+        assert not left_machine(watch), f"the live site tried to leave 127.0.0.1: {left_machine(watch)}"
+    except AssertionError as exc:
+        raise fail_with_shot(page, watch, exc) from None
+    except Exception as exc:  # noqa: BLE001
+        raise fail_with_shot(page, watch, exc) from exc
