@@ -290,6 +290,36 @@ class PageWatch:
             self.console_errors.append(f"{message.text} [{where}]" if where else message.text)
 
 
+# --------------------------------------------------------------------------- pictures
+
+IMAGE_HASH_JS = """
+async img => {
+  if (!img.src) return '';
+  const bytes = await (await fetch(img.src)).arrayBuffer();
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
+}
+"""
+
+
+def picture_hash(figure) -> str:
+    """sha256 of the bytes an <img> shows (a new URL with the same picture is no change)."""
+    return figure.evaluate(IMAGE_HASH_JS)
+
+
+def wait_for_new_picture(page, figure, before: str, seconds: float) -> str:
+    """The picture's hash once it differs from ``before`` (or ``before`` after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    after = before
+    while after == before and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        after = picture_hash(figure)
+    return after
+
+
+# --------------------------------------------------------------------------- the network guard
+
+
 class _RecordingProxy(http.server.BaseHTTPRequestHandler):
     """A proxy that lets nothing through: every request it is given (any method, CONNECT for
     https) is recorded and answered 403. Set as a context's proxy with 127.0.0.1 bypassing it,

@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import picture_hash, wait_for_new_picture
 
 pytestmark = pytest.mark.browser
 
@@ -48,16 +49,6 @@ SKIPPED_LAB_EXTENSIONS = [
     "@jupyterlab/apputils-extension:announcements",  # the "Jupyter news?" prompt
 ]
 FAILURE_SHOT = Path(tempfile.gettempdir()) / "dlcourse-live-explorer-failure.png"
-
-IMAGE_HASH_JS = """
-async img => {
-  if (!img.src) return '';
-  const bytes = await (await fetch(img.src)).arrayBuffer();
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
-}
-"""
-
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -228,7 +219,7 @@ def test_moving_a_slider_redraws_the_explorer(jupyter_lab, explorer_notebook, wa
             "img => img.complete && img.naturalWidth > 0", arg=figure.element_handle(),
             timeout=30_000,
         )
-        before = figure.evaluate(IMAGE_HASH_JS)
+        before = picture_hash(figure)
         slider = explorer.locator(".widget-slider").first
         readout = slider.locator(".widget-readout")
         value_before = readout.inner_text()
@@ -242,11 +233,7 @@ def test_moving_a_slider_redraws_the_explorer(jupyter_lab, explorer_notebook, wa
             arg=[readout.element_handle(), value_before], timeout=10_000,
         )
         # the kernel recomputes and sends a new PNG: wait for different bytes, not just a new URL
-        deadline = time.monotonic() + 30
-        after = before
-        while after == before and time.monotonic() < deadline:
-            page.wait_for_timeout(250)
-            after = figure.evaluate(IMAGE_HASH_JS)
+        after = wait_for_new_picture(page, figure, before, seconds=30)
         assert after != before, (
             f"slider moved {value_before} -> {readout.inner_text()} but the figure did not change"
         )

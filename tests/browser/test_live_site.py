@@ -21,6 +21,7 @@ itself never does). Timings are printed (pytest -s) for the report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -31,7 +32,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TIMEOUT_MS, PageWatch
+from conftest import TIMEOUT_MS, PageWatch, picture_hash, wait_for_new_picture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,16 +40,6 @@ ROOT = Path(__file__).resolve().parents[2]
 KERNEL_START_MS = 180_000  # Pyodide, NumPy and IPython into the browser: ~10 s measured on 2 quiet cores
 CHAPTER_RUN_MS = 300_000  # the whole of chapter 1 in WebAssembly: 17-25 s measured
 FAILURE_SHOT = Path(tempfile.gettempdir()) / "dlcourse-lite-failure.png"
-
-IMAGE_HASH_JS = """
-async img => {
-  if (!img.src) return '';
-  const bytes = await (await fetch(img.src)).arrayBuffer();
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
-}
-"""
-
 
 @pytest.fixture(scope="module")
 def lite_site(book_html: Path) -> Path:
@@ -166,6 +157,37 @@ def fail_with_shot(page, watch, exc):
     )
 
 
+@contextlib.contextmanager
+def evidence(page, watch):
+    """Run a live test's steps: a failure (an assertion or a Playwright timeout) comes with a
+    screenshot and what the watch saw, and at the end nothing may have left 127.0.0.1."""
+    try:
+        yield
+        assert not left_machine(watch), f"the live site tried to leave 127.0.0.1: {left_machine(watch)}"
+    except AssertionError as exc:
+        raise fail_with_shot(page, watch, exc) from None
+    except Exception as exc:  # noqa: BLE001 - Playwright timeouts: add the evidence
+        raise fail_with_shot(page, watch, exc) from exc
+
+
+EVERY_CELL_RAN_JS = """() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+    const stderr = [...document.querySelectorAll(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')];
+    const failed = stderr.some(e => /Traceback|Error/.test(e.textContent));
+    return prompts.length > 0 && (prompts.every(p => /\\[\\d+\\]/.test(p.textContent)) || failed);
+}"""
+
+
+def wait_every_cell_ran(page, notebook, what: str) -> None:
+    """After Run All: every code cell numbered (or one failed: JupyterLab stops there), and
+    no cell printed a traceback."""
+    page.wait_for_function(EVERY_CELL_RAN_JS, timeout=CHAPTER_RUN_MS)
+    errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+    assert not tracebacks, f"cells of {what} failed live: {tracebacks[:2]}"
+
+
 @pytest.fixture(params=["book/01-perceptron.ipynb", "book/01-perceptron-ko.ipynb"], ids=chapter_ids)
 def chapter_path(request, lite_site):
     if request.param not in editions(lite_site, "book/01-perceptron.ipynb"):
@@ -179,7 +201,7 @@ def test_chapter_runs_live_and_its_explorer_redraws(
     context, watch = live_context
     page = context.new_page()
     started = time.monotonic()
-    try:
+    with evidence(page, watch):
         notebook = open_live(page, site_url, chapter_path)
         wait_kernel_idle(page)
         kernel_ready = time.monotonic() - started
@@ -198,20 +220,10 @@ def test_chapter_runs_live_and_its_explorer_redraws(
         )
         explorer_shown = time.monotonic() - started
 
-        # every cell ran: no [*] left, every code cell numbered, no error output
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""",
-            timeout=CHAPTER_RUN_MS,
-        )
+        wait_every_cell_ran(page, notebook, chapter_path)
         all_cells = time.monotonic() - started
-        errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-        tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
-        assert not tracebacks, f"cells failed in the live notebook: {tracebacks[:2]}"
 
-        before = figure.evaluate(IMAGE_HASH_JS)
+        before = picture_hash(figure)
         slider = explorer.locator(".widget-slider").first
         readout = slider.locator(".widget-readout")
         value_before = readout.inner_text()
@@ -230,11 +242,7 @@ def test_chapter_runs_live_and_its_explorer_redraws(
             "([el, old]) => el.textContent.trim() !== old.trim()",
             arg=[readout.element_handle(), value_before], timeout=10_000,
         )
-        deadline = time.monotonic() + 60
-        after = before
-        while after == before and time.monotonic() < deadline:
-            page.wait_for_timeout(200)
-            after = figure.evaluate(IMAGE_HASH_JS)
+        after = wait_for_new_picture(page, figure, before, seconds=60)
         redraw = time.monotonic() - moved
         assert after != before, (
             f"slider moved {value_before} -> {readout.inner_text()} but the picture did not change"
@@ -244,11 +252,6 @@ def test_chapter_runs_live_and_its_explorer_redraws(
             f"{first_output:.1f} s, explorer shown {explorer_shown:.1f} s, all cells "
             f"{all_cells:.1f} s, slider -> new picture {redraw:.2f} s"
         )
-        assert not left_machine(watch), f"the live site tried to leave 127.0.0.1: {left_machine(watch)}"
-    except AssertionError as exc:
-        raise fail_with_shot(page, watch, exc) from None
-    except Exception as exc:  # noqa: BLE001 - Playwright timeouts: add the evidence
-        raise fail_with_shot(page, watch, exc) from exc
 
 
 def solution_source(assignment: str, grade_id: str) -> str:
@@ -317,7 +320,7 @@ def test_assignment_check_cells_speak_live(
     context, watch = live_context
     page = context.new_page()
     started = time.monotonic()
-    try:
+    with evidence(page, watch):
         notebook = open_live(page, site_url, assignment_path)
         wait_kernel_idle(page)
         setup = cell_by_text(notebook, "import dlcourse.check")
@@ -375,11 +378,6 @@ def test_assignment_check_cells_speak_live(
             f"solution passes at {solved:.1f} s; downloaded and graded: {grade.score}/"
             f"{grade.max_score}"
         )
-        assert not left_machine(watch), f"the live site tried to leave 127.0.0.1: {left_machine(watch)}"
-    except AssertionError as exc:
-        raise fail_with_shot(page, watch, exc) from None
-    except Exception as exc:  # noqa: BLE001
-        raise fail_with_shot(page, watch, exc) from exc
 
 
 def test_a_browser_without_service_workers_runs_a_chapter_too(
@@ -400,25 +398,12 @@ def test_a_browser_without_service_workers_runs_a_chapter_too(
     watch.proxy_seen = seen
     page = context.new_page()
     try:
-        notebook = open_live(page, site_url, "book/01-perceptron.ipynb")
-        assert page.evaluate("() => !('serviceWorker' in navigator)")
-        wait_kernel_idle(page)
-        run_all(page)
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""",
-            timeout=CHAPTER_RUN_MS,
-        )
-        errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-        tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
-        assert not tracebacks, f"cells failed without a service worker: {tracebacks[:2]}"
-        assert not left_machine(watch), f"the live site tried to leave 127.0.0.1: {left_machine(watch)}"
-    except AssertionError as exc:
-        raise fail_with_shot(page, watch, exc) from None
-    except Exception as exc:  # noqa: BLE001
-        raise fail_with_shot(page, watch, exc) from exc
+        with evidence(page, watch):
+            notebook = open_live(page, site_url, "book/01-perceptron.ipynb")
+            assert page.evaluate("() => !('serviceWorker' in navigator)")
+            wait_kernel_idle(page)
+            run_all(page)
+            wait_every_cell_ran(page, notebook, "chapter 1 without a service worker")
     finally:
         context.close()
 
@@ -442,27 +427,9 @@ def test_every_chapter_runs_live(lite_site, site_url, live_context, chapter):
     context, watch = live_context
     page = context.new_page()
     started = time.monotonic()
-    try:
+    with evidence(page, watch):
         notebook = open_live(page, site_url, chapter)
         wait_kernel_idle(page)
         run_all(page)
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                const stderr = [...document.querySelectorAll(
-                    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')];
-                const failed = stderr.some(e => /Traceback|Error/.test(e.textContent));
-                return prompts.length > 0
-                    && (prompts.every(p => /\\[\\d+\\]/.test(p.textContent)) || failed);
-            }""",
-            timeout=CHAPTER_RUN_MS,
-        )
-        errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-        tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
-        assert not tracebacks, f"cells of {chapter} failed live: {tracebacks[:2]}"
+        wait_every_cell_ran(page, notebook, chapter)
         print(f"\nlive {chapter}: every cell ran in {time.monotonic() - started:.1f} s")
-        assert not left_machine(watch), f"the live site tried to leave 127.0.0.1: {left_machine(watch)}"
-    except AssertionError as exc:
-        raise fail_with_shot(page, watch, exc) from None
-    except Exception as exc:  # noqa: BLE001
-        raise fail_with_shot(page, watch, exc) from exc
