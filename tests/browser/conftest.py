@@ -307,6 +307,21 @@ def picture_hash(figure) -> str:
     return figure.evaluate(IMAGE_HASH_JS)
 
 
+def first_explorer(page, notebook, timeout_ms: int):
+    """(the notebook's first explorer: a widget box with a slider and a picture, its <img>),
+    once the picture has loaded."""
+    explorer = notebook.locator(".jp-OutputArea-output .widget-vbox").filter(
+        has=page.locator(".widget-slider")
+    ).filter(has=page.locator("img")).first
+    explorer.wait_for(timeout=timeout_ms)
+    figure = explorer.locator("img").first
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=figure.element_handle(),
+        timeout=60_000,
+    )
+    return explorer, figure
+
+
 def wait_for_new_picture(page, figure, before: str, seconds: float) -> str:
     """The picture's hash once it differs from ``before`` (or ``before`` after ``seconds``)."""
     deadline = time.monotonic() + seconds

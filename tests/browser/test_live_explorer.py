@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import picture_hash, wait_for_new_picture
+from conftest import first_explorer, picture_hash, wait_for_new_picture
 
 pytestmark = pytest.mark.browser
 
@@ -210,15 +210,7 @@ def test_moving_a_slider_redraws_the_explorer(jupyter_lab, explorer_notebook, wa
                 if attempt == 2:
                     raise AssertionError("Run > Run All Cells did not start the cells") from None
 
-        explorer = notebook.locator(".jp-OutputArea-output .widget-vbox").filter(
-            has=page.locator(".widget-slider")
-        ).filter(has=page.locator("img")).first
-        explorer.wait_for(timeout=KERNEL_RUN_MS)
-        figure = explorer.locator("img").first
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=figure.element_handle(),
-            timeout=30_000,
-        )
+        explorer, figure = first_explorer(page, notebook, KERNEL_RUN_MS)
         before = picture_hash(figure)
         slider = explorer.locator(".widget-slider").first
         readout = slider.locator(".widget-readout")

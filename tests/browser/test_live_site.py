@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TIMEOUT_MS, PageWatch, picture_hash, wait_for_new_picture
+from conftest import TIMEOUT_MS, PageWatch, first_explorer, picture_hash, wait_for_new_picture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -209,15 +209,7 @@ def test_chapter_runs_live_and_its_explorer_redraws(
         notebook.locator(".jp-OutputArea-output").first.wait_for(timeout=CHAPTER_RUN_MS)
         first_output = time.monotonic() - started
 
-        explorer = notebook.locator(".jp-OutputArea-output .widget-vbox").filter(
-            has=page.locator(".widget-slider")
-        ).filter(has=page.locator("img")).first
-        explorer.wait_for(timeout=CHAPTER_RUN_MS)
-        figure = explorer.locator("img").first
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=figure.element_handle(),
-            timeout=60_000,
-        )
+        explorer, figure = first_explorer(page, notebook, CHAPTER_RUN_MS)
         explorer_shown = time.monotonic() - started
 
         wait_every_cell_ran(page, notebook, chapter_path)
