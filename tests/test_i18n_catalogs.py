@@ -42,6 +42,10 @@ def test_catalog_is_fully_translated(path):
              f"{(e.locations or ['?'])[0]}: {e.msgid[:70]!r}" for e in todo[:15]]
     assert not todo, (f"{path.relative_to(ROOT)}: {len(todo) - fuzzy} untranslated and {fuzzy} "
                       "fuzzy entries (locales/TRANSLATING.md); the first:\n" + "\n".join(lines))
+    header = next((e for e in read_po(path) if not e.msgid), None)
+    assert header is None or not header.fuzzy, (
+        f"{path.relative_to(ROOT)}: its header is marked '#, fuzzy' (unfinished); `make catalogs` "
+        "writes complete headers: delete the flag above `msgid \"\"`")
 
 
 def test_every_exercise_title_is_in_its_chapter_catalog_translated():

@@ -72,6 +72,9 @@ def fix_templates(folder):
         new = re.sub(r"(?m)^(#: .*)$", lambda m: re.sub(r"(?:\.\./)+", "", m.group(1)), text)
         new = re.sub(r'(?m)^"POT-Creation-Date: .*\\n"$', lambda m: _STAMP, new)
         new = new.replace("Project name not set", "dlcourse")
+        # a template's header is marked fuzzy until someone fills it; the catalogs made from it
+        # are complete, and tools (msgfmt, the hook) read a fuzzy header as unfinished work
+        new = re.sub(r'(?m)^#, fuzzy\n(?=msgid ""\nmsgstr ""\n"Project-Id-Version)', "", new, count=1)
         if new != text:
             pot.write_text(new, encoding="utf-8")
 
