@@ -157,6 +157,22 @@ def korean_catalog(docname: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def live_path(path: str, language: str) -> str:
+    """The live site's path of a notebook in an edition: for Korean the ``-ko`` twin
+    (``exercises/<A>-ko/<A>-ko.ipynb``, or ``book/<chapter>-ko.ipynb`` when the chapter has a
+    catalog), the path itself when there is no twin."""
+    if language != "ko":
+        return path
+    parts = path.split("/")
+    if parts[0] == "exercises" and len(parts) == 3:
+        twin = f"exercises/{parts[1]}-ko/{parts[1]}-ko.ipynb"
+        return twin if (ROOT / twin).is_file() else path
+    if parts[0] == "book" and len(parts) == 2:
+        docname = path.removesuffix(".ipynb")
+        return f"{docname}-ko.ipynb" if korean_catalog(docname) else path
+    return path
+
+
 # --------------------------------------------------------------------------- fetching, verifying
 
 
@@ -410,8 +426,8 @@ def doc_link(target: str, text: str | None, language: str) -> str:
     docname = target.lstrip("/") if target.startswith("/") else f"book/{target}"
     title = text or page_title(docname, language) or target
     if docname in chapters():
-        stem = Path(docname).name + ("-ko" if language == "ko" and korean_catalog(docname) else "")
-        return f"[{title}]({stem}.ipynb)"  # a sibling in lite/files/book/: opens live
+        sibling = Path(live_path(f"{docname}.ipynb", language)).name  # in lite/files/book/
+        return f"[{title}]({sibling})"  # opens live
     return title
 
 

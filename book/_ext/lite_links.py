@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 from docutils import nodes
+from lite import is_notebook_page, live_path
 
-ROOT = Path(__file__).resolve().parents[2]
 LABELS = {
     "en": ("Open this chapter live", "runs in your browser, no install"),
     "ko": ("이 장을 브라우저에서 실행", "설치 없이 브라우저에서 실행됩니다"),
@@ -31,27 +30,12 @@ def _language(config) -> str:
 
 
 def _is_notebook_page(docname: str) -> bool:
-    source = ROOT / f"{docname}.md"
-    if not re.match(r"^book/\d\d-", docname) or not source.is_file():
-        return False
-    head = source.read_text(encoding="utf-8")[:600]
-    return head.startswith("---") and "kernelspec:" in head
+    return bool(re.match(r"^book/\d\d-", docname)) and is_notebook_page(docname)
 
 
 def notebook_path(path: str, language: str) -> str:
-    """The live site's path of a notebook in this edition: the ``-ko`` twin for Korean."""
-    if language != "ko":
-        return path
-    parts = path.split("/")
-    if parts[0] == "exercises" and len(parts) == 3:
-        name = parts[1]
-        twin = f"exercises/{name}-ko/{name}-ko.ipynb"
-        return twin if (ROOT / twin).is_file() else path
-    if parts[0] == "book" and len(parts) == 2:
-        stem = parts[1].removesuffix(".ipynb")
-        catalog = ROOT / "locales" / "ko" / "LC_MESSAGES" / "book" / f"{stem}.po"
-        return f"book/{stem}-ko.ipynb" if catalog.is_file() else path
-    return path
+    """The live site's path of a notebook in this edition (``lite.live_path``)."""
+    return live_path(path, language)
 
 
 def lite_url(app, docname: str, path: str) -> str:

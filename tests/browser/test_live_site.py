@@ -126,9 +126,12 @@ def chapter_ids(path):
 
 
 def open_live(page, site_url: str, path: str):
+    """Open ``path`` in the live site's Notebook interface; return the notebook once its cells
+    are shown and its kernel is idle."""
     page.goto(f"{site_url}lite/notebooks/index.html?path={path}", wait_until="load")
     notebook = page.locator(".jp-Notebook").first
     notebook.locator(".jp-CodeCell").first.wait_for(timeout=120_000)
+    wait_kernel_idle(page)
     return notebook
 
 
@@ -263,7 +266,6 @@ def test_chapter_runs_live_and_its_explorer_redraws(
     started = time.monotonic()
     with evidence(page, watch):
         notebook = open_live(page, site_url, chapter_path)
-        wait_kernel_idle(page)
         kernel_ready = time.monotonic() - started
         run_all(page)
         notebook.locator(".jp-OutputArea-output").first.wait_for(timeout=CHAPTER_RUN_MS)
@@ -349,7 +351,6 @@ def test_assignment_check_cells_speak_live(
     started = time.monotonic()
     with evidence(page, watch):
         notebook = open_live(page, site_url, assignment_path)
-        wait_kernel_idle(page)
         setup = cell_by_text(notebook, "import dlcourse.check")
         stub = cell_by_text(notebook, "def step(x):")
         check = cell_by_text(notebook, "passed(\"step\")")
@@ -428,7 +429,6 @@ def test_a_browser_without_service_workers_runs_a_chapter_too(
         with evidence(page, watch):
             notebook = open_live(page, site_url, "book/01-perceptron.ipynb")
             assert page.evaluate("() => !('serviceWorker' in navigator)")
-            wait_kernel_idle(page)
             run_all(page)
             wait_every_cell_ran(page, notebook, "chapter 1 without a service worker")
     finally:
@@ -457,7 +457,6 @@ def test_every_chapter_runs_live(lite_site, site_url, live_context, chapter):
     started = time.monotonic()
     with evidence(page, watch):
         notebook = open_live(page, site_url, chapter)
-        wait_kernel_idle(page)
         run_all(page)
         wait_every_cell_ran(page, notebook, chapter)
         ran = time.monotonic() - started
