@@ -307,6 +307,27 @@ def picture_hash(figure) -> str:
     return figure.evaluate(IMAGE_HASH_JS)
 
 
+def run_all_cells(page, notebook, wait_ready=None, attempts: int = 3) -> None:
+    """Run > Run All Cells, as a reader would, until the first code cell shows it started
+    ([*] or a number): a kernel that has just reported idle sometimes drops the first request
+    (seen in JupyterLab and in JupyterLite). ``wait_ready()`` is called before each try."""
+    first_prompt = notebook.locator(".jp-CodeCell .jp-InputPrompt").first
+    for attempt in range(attempts):
+        if wait_ready:
+            wait_ready()
+        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function(
+                "el => /\\[(\\*|\\d+)\\]/.test(el.textContent)",
+                arg=first_prompt.element_handle(), timeout=30_000,
+            )
+            return
+        except Exception:  # noqa: BLE001 - not started: try again
+            if attempt == attempts - 1:
+                raise AssertionError("Run > Run All Cells did not start the cells") from None
+
+
 def first_explorer(page, notebook, timeout_ms: int):
     """(the notebook's first explorer: a widget box with a slider and a picture, its <img>),
     once the picture has loaded."""

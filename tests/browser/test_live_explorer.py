@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import first_explorer, picture_hash, wait_for_new_picture
+from conftest import first_explorer, picture_hash, run_all_cells, wait_for_new_picture
 
 pytestmark = pytest.mark.browser
 
@@ -183,8 +183,6 @@ def test_moving_a_slider_redraws_the_explorer(jupyter_lab, explorer_notebook, wa
         )
         notebook = page.locator(".jp-NotebookPanel .jp-Notebook")
         notebook.locator(".jp-CodeCell").nth(1).wait_for(timeout=90_000)
-        prompts = notebook.locator(".jp-CodeCell .jp-InputPrompt")
-
         # Lab shows "idle" before the kernel is connected, and does not run cells until it is:
         # wait for the kernel's websocket and its idle status, then check that the run started.
         deadline = time.monotonic() + 90
@@ -192,23 +190,10 @@ def test_moving_a_slider_redraws_the_explorer(jupyter_lab, explorer_notebook, wa
             page.wait_for_timeout(250)
         assert kernel_sockets, "JupyterLab opened no kernel connection in 90 s"
         indicator = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator").first
-        for attempt in range(3):
-            page.wait_for_function(
-                "el => el.dataset.status === 'idle'", arg=indicator.element_handle(),
-                timeout=90_000,
-            )
-            # Run > Run All Cells, as a reader would
-            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            try:
-                page.wait_for_function(
-                    "el => /\\[(\\*|\\d+)\\]/.test(el.textContent)",
-                    arg=prompts.first.element_handle(), timeout=15_000,
-                )
-                break
-            except Exception:
-                if attempt == 2:
-                    raise AssertionError("Run > Run All Cells did not start the cells") from None
+        run_all_cells(page, notebook, wait_ready=lambda: page.wait_for_function(
+            "el => el.dataset.status === 'idle'", arg=indicator.element_handle(),
+            timeout=90_000,
+        ))
 
         explorer, figure = first_explorer(page, notebook, KERNEL_RUN_MS)
         before = picture_hash(figure)

@@ -34,7 +34,14 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TIMEOUT_MS, PageWatch, first_explorer, picture_hash, wait_for_new_picture
+from conftest import (
+    TIMEOUT_MS,
+    PageWatch,
+    first_explorer,
+    picture_hash,
+    run_all_cells,
+    wait_for_new_picture,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -144,11 +151,6 @@ def wait_kernel_idle(page, timeout_ms=KERNEL_START_MS) -> None:
         }""",
         timeout=timeout_ms,
     )
-
-
-def run_all(page) -> None:
-    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
 
 def fail_with_shot(page, watch, exc):
@@ -267,7 +269,7 @@ def test_chapter_runs_live_and_its_explorer_redraws(
     with evidence(page, watch):
         notebook = open_live(page, site_url, chapter_path)
         kernel_ready = time.monotonic() - started
-        run_all(page)
+        run_all_cells(page, notebook)
         notebook.locator(".jp-OutputArea-output").first.wait_for(timeout=CHAPTER_RUN_MS)
         first_output = time.monotonic() - started
 
@@ -429,7 +431,7 @@ def test_a_browser_without_service_workers_runs_a_chapter_too(
         with evidence(page, watch):
             notebook = open_live(page, site_url, "book/01-perceptron.ipynb")
             assert page.evaluate("() => !('serviceWorker' in navigator)")
-            run_all(page)
+            run_all_cells(page, notebook)
             wait_every_cell_ran(page, notebook, "chapter 1 without a service worker")
     finally:
         context.close()
@@ -457,7 +459,7 @@ def test_every_chapter_runs_live(lite_site, site_url, live_context, chapter):
     started = time.monotonic()
     with evidence(page, watch):
         notebook = open_live(page, site_url, chapter)
-        run_all(page)
+        run_all_cells(page, notebook)
         wait_every_cell_ran(page, notebook, chapter)
         ran = time.monotonic() - started
         redraws = every_explorer_redraws(page, notebook)
